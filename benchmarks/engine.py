@@ -1,0 +1,150 @@
+"""How fast the engine loads and answers, on the shipped knowledge base and a synthetic one
+of 10,000 provisions.
+
+    python3 benchmarks/engine.py [--answers N] [--synthetic N]
+
+Prints load time, median and 99th-percentile time per answer, answers per second and peak
+memory (Python allocations, and the process's maximum resident size). Targets on a 2-core
+machine: shipped base, load under 1 s, median under 5 ms, p99 under 20 ms; 10,000
+provisions, p99 under 100 ms. Each run is separate (a fresh process per base) so memory
+figures do not mix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUERY_FILES = [REPO / "tests" / "eval" / "dev.yaml", REPO / "tests" / "eval" / "cases.yaml"]
+
+
+def queries() -> list[tuple[str, str, str, str]]:
+    import yaml
+
+    out = []
+    for path in QUERY_FILES:
+        if path.exists():
+            for case in yaml.safe_load(path.read_text()):
+                out.append((case["text"], case.get("mode", "check"), case.get("profile") or "au-aps", case.get("as", "personal")))
+    return out
+
+
+def synthetic_knowledge(root: Path, count: int, seed: int = 7) -> None:
+    """A valid knowledge base of ``count`` provisions made of the shipped base's own words."""
+    import yaml
+
+    from canipost.contract import CAPACITIES, TOPICS
+    from canipost.kb import load_knowledge
+
+    shipped = load_knowledge()
+    words = sorted({w for p in shipped.provisions.values() for t in p.triggers if not t.is_pattern
+                    for w in t.text.lower().split() if w.isalpha() and len(w) > 3})
+    rng = random.Random(seed)
+    shutil_copy = __import__("shutil").copy
+    for name in ("detectors.yaml", "vocabulary.yaml"):
+        shutil_copy(shipped.root / name, root / name)
+    per_file = 500
+    files = []
+    for f in range(0, count, per_file):
+        provisions = []
+        for i in range(f, min(f + per_file, count)):
+            phrase = lambda n: " ".join(rng.choice(words) for _ in range(n))  # noqa: E731
+            provisions.append({
+                "id": f"syn.doc{f // per_file}.p{i}",
+                "title": phrase(5).capitalize(),
+                "citation": f"Section {i}",
+                "quote": phrase(30),
+                "summary": phrase(20),
+                "topics": rng.sample(sorted(TOPICS), 2),
+                "capacities": list(CAPACITIES),
+                "effect": rng.choice(["ok", "caution", "needs-approval", "do-not-post"]),
+                "triggers": [phrase(rng.randint(3, 8)) for _ in range(8)],
+            })
+        name = f"au/synthetic-{f // per_file}.yaml"
+        files.append(name)
+        (root / "au").mkdir(exist_ok=True)
+        (root / name).write_text(yaml.safe_dump({
+            "source": {"issuer": "Synthetic", "document": f"Synthetic {f // per_file}", "year": 2020, "jurisdiction": "AU"},
+            "provisions": provisions}, sort_keys=False))
+    (root / "profiles.yaml").write_text(yaml.safe_dump({"profiles": {"au-aps": {
+        "name": "Synthetic", "jurisdiction": "AU", "sources": files,
+        "contact": {"name": "Ethics", "how": "Ask."}}}}, sort_keys=False))
+
+
+def measure(knowledge: str | None, answers: int) -> dict:
+    """Run in this process: load once, answer ``answers`` queries, report figures."""
+    from canipost.engine import Engine
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    engine = Engine.load(knowledge)
+    load_s = time.perf_counter() - started
+    qs = queries()
+    profiles = set(engine.kb.profiles)
+    qs = [(t, m, p if p in profiles else engine.default_profile, c) for t, m, p, c in qs]
+    for text, mode, profile, capacity in qs[:20]:  # warm caches the way a running server would be
+        engine.answer(text, mode=mode, profile=profile, capacity=capacity)
+    times = []
+    started = time.perf_counter()
+    for n in range(answers):
+        text, mode, profile, capacity = qs[n % len(qs)]
+        t0 = time.perf_counter()
+        engine.answer(text, mode=mode, profile=profile, capacity=capacity)
+        times.append(time.perf_counter() - t0)
+    total = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    times.sort()
+    return {
+        "provisions": len(engine.kb.provisions),
+        "load_s": load_s,
+        "median_ms": statistics.median(times) * 1000,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
+        "answers_per_s": answers / total,
+        "peak_python_mb": peak / 1e6,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_child(knowledge: str | None, answers: int) -> dict:
+    args = [sys.executable, __file__, "--child", "--answers", str(answers)]
+    if knowledge:
+        args += ["--knowledge", knowledge]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def report(name: str, figures: dict) -> None:
+    print(f"{name}: {figures['provisions']} provisions  load {figures['load_s']:.2f} s  "
+          f"median {figures['median_ms']:.2f} ms  p99 {figures['p99_ms']:.2f} ms  "
+          f"{figures['answers_per_s']:.0f} answers/s  peak {figures['peak_python_mb']:.0f} MB Python, "
+          f"{figures['max_rss_mb']:.0f} MB resident")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=2000)
+    parser.add_argument("--synthetic", type=int, default=10_000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--knowledge", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.knowledge, args.answers)))
+        return
+    report("shipped knowledge base", run_child(None, args.answers))
+    with tempfile.TemporaryDirectory() as tmp:
+        synthetic_knowledge(Path(tmp), args.synthetic)
+        report("synthetic knowledge base", run_child(tmp, max(args.answers // 4, 200)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""``canipost ask`` and ``canipost check``: answer one question or draft, or a batch of them."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from typing import Any, Iterator, TextIO
+
+from ..config import Settings
+from ..contract import CAPACITIES, MODES
+from ..errors import CanipostError, InputError
+from .kb import add_knowledge_option, knowledge_dir
+
+CSV_COLUMNS = ("verdict", "escalate", "summary", "provisions", "topics", "findings", "suggestion")
+
+
+def register(subparsers) -> None:
+    for mode, help_text in (("check", "check a draft post"), ("ask", "answer a question about posting")):
+        parser = subparsers.add_parser(mode, help=help_text, description=help_text.capitalize() + ".")
+        parser.add_argument("text", nargs="*", metavar="TEXT", help="the text, or - to read standard input")
+        parser.add_argument("--profile", help="organisation profile (default: $CANIPOST_PROFILE, else au-aps)")
+        parser.add_argument("--as", dest="capacity", choices=CAPACITIES, help="capacity you write in (default: personal)")
+        parser.add_argument("--json", action="store_true", help="print the JSON answer")
+        parser.add_argument("--batch", metavar="FILE", help="answer every line of a JSON Lines file, or every row of "
+                                                            "a CSV file with a text column (- for standard input)")
+        add_knowledge_option(parser)
+        parser.set_defaults(func=run, mode=mode)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine import Engine
+
+    settings = Settings.from_env()
+    if args.batch and args.text:
+        raise InputError("give either TEXT or --batch FILE, not both")
+    if not args.batch and not args.text:
+        raise InputError(f"nothing to {args.mode}: give the text, or - to read it from standard input")
+    engine = Engine.load(knowledge_dir(args), default_profile=args.profile or settings.profile)
+    if args.batch:
+        return run_batch(engine, args)
+    text = read_stdin() if args.text == ["-"] else " ".join(args.text)
+    answer = engine.answer(text, mode=args.mode, profile=args.profile, capacity=args.capacity)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.render_text())
+    return 0
+
+
+def read_stdin() -> str:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _open_batch(path: str) -> TextIO:
+    if path == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="strict", newline="")
+    try:
+        return open(path, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def run_batch(engine, args: argparse.Namespace) -> int:
+    """One answer per request, in order; a bad request gets an error answer and the rest still run."""
+    is_csv = args.batch.lower().endswith(".csv")
+    source = _open_batch(args.batch)
+    try:
+        if is_csv:
+            return _csv_batch(engine, args, source)
+        for answer in _jsonl_batch(engine, args, source):
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+        return 0
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{args.batch} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    finally:
+        source.close()
+
+
+def answer_request(engine, request: Any, default_mode: str, default_capacity: str | None) -> dict:
+    """The JSON answer to one batch request, or ``{"error": ...}`` saying why there is none."""
+    if not isinstance(request, dict):
+        return {"error": "expected a JSON object with a \"text\" field"}
+    text = request.get("text")
+    if not isinstance(text, str):
+        return {"error": "missing \"text\" (a string)"}
+    mode = request.get("mode") or default_mode
+    if mode not in MODES:
+        return {"error": f"unknown mode {mode!r} (known: {', '.join(MODES)})"}
+    try:
+        answer = engine.answer(text, mode=mode, profile=request.get("profile") or None,
+                               capacity=request.get("as") or default_capacity)
+    except CanipostError as exc:
+        return {"error": str(exc)}
+    return answer.to_dict()
+
+
+def _jsonl_batch(engine, args: argparse.Namespace, source: TextIO) -> Iterator[dict]:
+    for number, line in enumerate(source, 1):
+        line = line.strip()
+        if not line:
+            yield {"error": f"line {number}: empty line"}
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield {"error": f"line {number}: not valid JSON ({exc.msg})"}
+            continue
+        answer = answer_request(engine, request, args.mode, args.capacity)
+        if "error" in answer:
+            answer["error"] = f"line {number}: {answer['error']}"
+        yield answer
+
+
+def _csv_batch(engine, args: argparse.Namespace, source: TextIO) -> int:
+    """A content calendar: every row with a ``text`` column, answered, the answer's columns added."""
+    reader = csv.DictReader(source)
+    if not reader.fieldnames or "text" not in reader.fieldnames:
+        raise InputError(f"{args.batch} has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
+    if args.json:
+        for row in reader:
+            sys.stdout.write(json.dumps(answer_request(engine, row, args.mode, args.capacity), ensure_ascii=False) + "\n")
+        return 0
+    extra = [c for c in CSV_COLUMNS if c not in reader.fieldnames] + ["error"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(reader.fieldnames) + extra, lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        answer = answer_request(engine, row, args.mode, args.capacity)
+        out = dict(row)
+        if "error" in answer:
+            out["error"] = answer["error"]
+        else:
+            out.update({
+                "verdict": answer["verdict"],
+                "escalate": "yes" if answer["escalate"] else "no",
+                "summary": answer["summary"],
+                "provisions": "; ".join(p["id"] for p in answer["provisions"]),
+                "topics": "; ".join(dict.fromkeys(t for p in answer["provisions"] for t in p["topics"])),
+                "findings": "; ".join(f"{f['kind']}: {f['text']}" for f in answer["findings"]),
+                "suggestion": answer.get("suggestion") or "",
+            })
+        writer.writerow(out)
+    return 0

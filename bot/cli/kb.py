@@ -1,0 +1,137 @@
+"""``canipost kb``: check the knowledge base, and look provisions up."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+from ..config import Settings
+from ..contract import TOPICS
+from ..errors import KnowledgeErrors
+from ..kb import KnowledgeBase, Provision, load_knowledge
+
+
+def knowledge_dir(args: argparse.Namespace) -> Path | None:
+    """The knowledge base to use: ``--knowledge``, else ``CANIPOST_KNOWLEDGE``, else the bundled one."""
+    given = getattr(args, "knowledge", None)
+    return Path(given) if given else Settings.from_env().knowledge_dir
+
+
+def add_knowledge_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--knowledge", metavar="DIR", help="knowledge base directory (default: $CANIPOST_KNOWLEDGE or the bundled one)")
+
+
+def register(subparsers) -> None:
+    kb = subparsers.add_parser("kb", help="check the knowledge base and look provisions up")
+    commands = kb.add_subparsers(dest="kb_command", metavar="COMMAND", parser_class=type(kb))
+    commands.required = True
+
+    validate = commands.add_parser("validate", help="check every file and summarise the knowledge base")
+    add_knowledge_option(validate)
+    validate.set_defaults(func=run_validate)
+
+    show = commands.add_parser("show", help="print one provision with its citation")
+    show.add_argument("id", help="provision id, e.g. au.apsc-circular.aliases")
+    show.add_argument("--profile", help="also show this profile's exception to it, if any")
+    add_knowledge_option(show)
+    show.set_defaults(func=run_show)
+
+    listing = commands.add_parser("list", help="list provisions, optionally of one profile or topic")
+    listing.add_argument("--profile")
+    listing.add_argument("--topic", choices=sorted(TOPICS))
+    add_knowledge_option(listing)
+    listing.set_defaults(func=run_list)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    try:
+        kb = load_knowledge(knowledge_dir(args))
+    except KnowledgeErrors as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        print(f"invalid: {len(exc.errors)} problem(s)", file=sys.stderr)
+        return 1
+    print(summarise(kb))
+    for warning in kb.warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def summarise(kb: KnowledgeBase) -> str:
+    """A few lines on what the knowledge base holds: by jurisdiction, by profile, by topic."""
+    lines = [f"valid: {len(kb.provisions)} provisions from {len(kb.sources)} sources, "
+             f"{len(kb.profiles)} profiles, {len(kb.detectors)} detectors ({kb.root})"]
+    by_jurisdiction = Counter(p.jurisdiction for p in kb.provisions.values())
+    lines.append("by jurisdiction: " + ", ".join(f"{j} {n}" for j, n in sorted(by_jurisdiction.items())))
+    lines.append("by profile:")
+    for profile in kb.profiles.values():
+        provisions = kb.provisions_for(profile.id)
+        kinds = Counter(p.kind for p in provisions)
+        extra = []
+        if profile.overrides:
+            extra.append(f"{len(profile.overrides)} exception(s)")
+        if profile.periods:
+            extra.append(f"{len(profile.periods)} period(s)")
+        lines.append(f"  {profile.id:<12} {len(provisions):>4} ({kinds['rule']} rules, {kinds['guidance']} guidance)"
+                     + (f"  {', '.join(extra)}" if extra else "") + f"  contact: {profile.contact.name}")
+    by_topic = Counter(t for p in kb.provisions.values() for t in p.topics)
+    lines.append("by topic:")
+    for topic in TOPICS:
+        missing = [pid for pid in kb.profiles if not any(topic in p.topics for p in kb.provisions_for(pid))]
+        note = f"  (none in {', '.join(missing)})" if missing else ""
+        lines.append(f"  {topic:<24} {by_topic[topic]:>4}{note}")
+    return "\n".join(lines)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    kb = load_knowledge(knowledge_dir(args))
+    provision = kb.provision(args.id)
+    if args.profile:
+        kb.profile(args.profile)
+    print(describe(kb, provision, args.profile))
+    return 0
+
+
+def describe(kb: KnowledgeBase, provision: Provision, profile: str | None = None) -> str:
+    """One provision, as a reader wants it: what it says, where it is from, what it means here."""
+    wrap = lambda text, indent="  ": textwrap.fill(text, 88, initial_indent=indent, subsequent_indent=indent)  # noqa: E731
+    effects = ", ".join(f"{cap}: {verdict}" for cap, verdict in provision.effects.items())
+    lines = [
+        f"{provision.id}  [{provision.kind}, {provision.jurisdiction}]",
+        provision.title,
+        "",
+        f"Source:   {provision.source.cite()}",
+        f"Citation: {provision.citation}",
+    ]
+    if provision.url:
+        lines.append(f"Link:     {provision.url}")
+    lines += ["", "Quote:", wrap(f"\u201c{provision.quote}\u201d"), "", "In plain words:", wrap(provision.summary)]
+    if provision.advice:
+        lines += ["", "What to do:", wrap(provision.advice)]
+    lines += [
+        "",
+        f"Topics:     {', '.join(provision.topics)}",
+        f"Applies to: {', '.join(provision.capacities)}",
+        f"Effect:     {effects}" + ("  (escalates)" if provision.escalate else "") + ("  (every draft)" if provision.always else ""),
+        f"Profiles:   {', '.join(kb.profiles_using(provision)) or 'none'}",
+        f"Defined at: {provision.file}:{provision.line}",
+    ]
+    overrides = [o for o in kb.overrides_of(provision.id) if profile is None or o.profile == profile
+                 or o in kb.profile(profile).overrides]
+    for override in overrides:
+        change = "switched off" if override.disable else f"effect changed to {override.effect}"
+        lines += ["", f"Exception in {override.profile}: {change}", wrap(f"Reason: {override.reason}")]
+    return "\n".join(lines)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    kb = load_knowledge(knowledge_dir(args))
+    provisions = kb.provisions_for(args.profile) if args.profile else list(kb.provisions.values())
+    for provision in provisions:
+        if args.topic and args.topic not in provision.topics:
+            continue
+        print(f"{provision.id:<52} {provision.title}")
+    return 0

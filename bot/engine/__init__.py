@@ -1,0 +1,137 @@
+"""The answer engine: one engine for every front end (command line, Slack, batch).
+
+    engine = Engine.load()                                   # the bundled knowledge base
+    answer = engine.answer("Can I retweet my MP's campaign post?", mode="ask", profile="uk-cs")
+    answer.verdict, answer.to_dict(), answer.render_text()
+
+Deterministic and offline: the same text, profile, capacity and day always give the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Callable
+
+from ..contract import CAPACITIES, DEFAULT_CAPACITY, MODES
+from ..errors import InputError
+from ..kb import KnowledgeBase, load_knowledge
+from .answer import Answer, CitedProvision, Precedent
+from .detectors import Detectors, Finding
+from .explain import notice, safer_draft, summarise
+from .matcher import Index
+from .precedents import PrecedentIndex
+from .text import Analyzer, clean_input
+from .verdict import decide, engage
+
+__all__ = ["Answer", "Engine", "Finding", "Precedent"]
+
+# A question that asks about putting something out (as opposed to "what do I do now?").
+POSTING_QUESTION = re.compile(
+    r"\b(?:can|may|could|should|shall|do|is it ok(?:ay)? (?:to|if)|am i allowed to|want to|going to|planning to|"
+    r"like to)\b[^.?!]{0,40}?\b(?:post|tweet|retweet|repost|share|publish|put|upload|reply|respond|comment|"
+    r"announce|promote|write|blog|go live|send|use|include|run|launch|say)\b",
+    re.IGNORECASE,
+)
+
+
+class Engine:
+    """Answers questions and checks drafts against one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, default_profile: str = "au-aps",
+                 today: Callable[[], dt.date] = dt.date.today):
+        self.kb = kb
+        self.default_profile = default_profile
+        self.today = today
+        self.analyzer = Analyzer(kb.vocabulary)
+        self.detectors = Detectors(kb.detectors, kb.vocabulary)
+        self.indexes = {pid: Index(kb.provisions_for(pid), self.analyzer) for pid in kb.profiles}
+        self.precedents = PrecedentIndex(self.analyzer)
+        kb.profile(default_profile)
+
+    @classmethod
+    def load(cls, knowledge_dir: Path | str | None = None, default_profile: str = "au-aps") -> "Engine":
+        """An engine over the knowledge base at ``knowledge_dir`` (default: the bundled one)."""
+        return cls(load_knowledge(knowledge_dir), default_profile)
+
+    def answer(self, text: str, *, mode: str = "check", profile: str | None = None,
+               capacity: str | None = None) -> Answer:
+        """Answer one question (``mode="ask"``) or check one draft (``mode="check"``).
+
+        ``capacity`` None means the asker did not say: the answer is for ``personal`` and
+        ``capacity_matters`` tells whether another capacity would change the verdict.
+        Raises :class:`InputError` for empty or over-long text, or an unknown mode, profile
+        or capacity, with a message fit to show the user.
+        """
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
+        if capacity is not None and capacity not in CAPACITIES:
+            raise InputError(f"unknown capacity {capacity!r} (known: {', '.join(CAPACITIES)})")
+        profile_obj = self.kb.profile(profile or self.default_profile)
+        text, notes = clean_input(text)
+        tokens = self.analyzer.tokens(text)
+        matches = self.indexes[profile_obj.id].match(text, tokens)
+        findings = self.detectors.find(text, mode, profile_obj.jurisdiction)
+        posting = mode == "ask" and bool(POSTING_QUESTION.search(text))
+
+        def judge(cap: str):
+            engaged = engage(self.kb.provisions_for(profile_obj.id), cap, mode, matches, findings, posting,
+                             profile_obj, self.today())
+            verdict = decide(engaged, cap)
+            covered = {id(f) for e in engaged for f in e.findings}
+            if verdict == "ok" and any(f.spec.effects[cap] != "ok" and id(f) not in covered for f in findings):
+                verdict = "caution"
+            return engaged, verdict
+
+        given = capacity is not None
+        capacity = capacity or DEFAULT_CAPACITY
+        engaged, verdict = judge(capacity)
+        relevant_findings = [f for f in findings if any(f in e.findings for e in engaged)]
+        # A risk no provision of this profile covers: not "ok", and not a made-up rule either
+        # (judge() has already made such an answer "caution").
+        uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and f not in relevant_findings]
+        matched = any(e.via != "reminder" and e.via != "always" for e in engaged) or bool(relevant_findings)
+        # An escalating finding whose own effect is ok ("I already posted...") escalates only
+        # when something else made the answer more than ok.
+        escalate = (
+            any(f.spec.escalate and (f.spec.effects[capacity] != "ok" or verdict != "ok") for f in findings)
+            or any(e.provision.escalate and e.via in ("pattern", "match") for e in engaged)
+            or (mode == "ask" and not matched)
+            or bool(uncovered)
+        )
+        for finding in uncovered if any(e.via != "reminder" for e in engaged) else ():
+            notes.append(f"{finding.spec.label} (\u201c{finding.text}\u201d) is not covered by the {profile_obj.name} "
+                         f"provisions for {capacity} posts: ask {profile_obj.contact.name}")
+        for finding in relevant_findings:
+            implied = finding.spec.implies
+            if implied and implied != capacity:
+                notes.append(f"this reads as {implied} comment ({finding.spec.label}), not {capacity}")
+        capacity_matters = False
+        if not given:
+            capacity_matters = any(judge(other)[1] != verdict for other in CAPACITIES if other != capacity)
+        period = next((e.period for e in engaged if e.period and e.contribution(capacity) != "ok"), None)
+        summary = summarise(verdict, mode, engaged, capacity, profile_obj, matched, uncovered)
+        if period is not None:
+            summary += f" {period.name} runs until {period.end:%d %B %Y}, so this is judged more strictly."
+        cited = [CitedProvision(e.provision, e.score, e.contribution(capacity), e.via, e.findings) for e in engaged]
+        return Answer(
+            verdict=verdict,
+            escalate=escalate,
+            summary=summary,
+            profile=profile_obj,
+            capacity=capacity,
+            mode=mode,
+            text=text,
+            provisions=cited,
+            findings=relevant_findings + uncovered,
+            contact=profile_obj.contact,
+            notice=notice(profile_obj),
+            matched=matched,
+            suggestion=safer_draft(text, findings) if mode == "check" else None,
+            period=period,
+            notes=notes,
+            capacity_given=given,
+            capacity_matters=capacity_matters,
+            precedents=self.precedents.similar(text, profile_obj.id),
+        )

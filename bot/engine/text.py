@@ -1,0 +1,122 @@
+"""Text in and out: cleaning user input, and the one normalisation every match uses.
+
+Provisions' triggers, titles, summaries and quotes go through :class:`Analyzer` once, at
+load; each question or draft goes through the same analyzer, so both sides always meet
+in the same form: folded case and accents, synonyms made one word, endings stripped,
+stop words dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from ..errors import InputError
+from ..kb.detectors import Vocabulary
+
+MAX_CHARS = 40_000  # Slack's message limit; longer text is refused, not silently cut
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+_PUNCT_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def clean_input(text: object) -> tuple[str, list[str]]:
+    """User text made safe to analyse, and notes on what was changed.
+
+    Control characters and NUL bytes are removed (they carry no meaning and break
+    terminals and logs); line endings are made ``\\n``. Empty or over-long text is an
+    :class:`InputError` with a message to show as it is.
+    """
+    if not isinstance(text, str):
+        raise InputError("the text must be a string")
+    notes = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = _CONTROL.sub("", text)
+    if cleaned != text:
+        notes.append(f"removed {len(text) - len(cleaned)} control character(s) from the text")
+    if not cleaned.strip():
+        raise InputError("there is no text to check: write the question or paste the draft post")
+    if len(cleaned) > MAX_CHARS:
+        raise InputError(
+            f"the text is {len(cleaned):,} characters long; canipost checks at most {MAX_CHARS:,} "
+            "(Slack's message limit): check it in parts"
+        )
+    return cleaned, notes
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents, plain quotes and dashes, one space between words."""
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = re.sub(r"https?://\S+|www\.\S+", " link ", text)
+    text = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " email ", text)
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# No -er: it makes "career" a "car" and "member" a "memb", and "minister(s)" meet through -s anyway.
+_SUFFIXES = ("ising", "izing", "ation", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ised", "ized",
+             "ise", "ize", "ed", "es", "ly", "s")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light, predictable stemmer: one common English ending off, then a silent e and a doubled letter.
+
+    Deliberately crude: it only has to send a word and its variants (share, sharing,
+    shared; criticise, criticising) to the same key, the same way on both sides.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                break
+            word = word[: -len(suffix)] + ("y" if suffix in ("ies", "ied") else "")
+            break
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "ls":
+        word = word[:-1]  # runn(ing) -> run, stopp(ed) -> stop; keep "still", "class"
+    return word
+
+
+class Analyzer:
+    """Turns text into match tokens with one vocabulary: the same on provisions and on queries."""
+
+    def __init__(self, vocabulary: Vocabulary):
+        self.stopwords = frozenset(stem(fold(w)) for w in vocabulary.stopwords) | vocabulary.stopwords
+        phrases: dict[str, str] = {}
+        words: dict[str, str] = {}
+        for canonical, variants in vocabulary.synonyms.items():
+            for variant in variants:
+                folded = fold(variant)
+                if " " in folded:
+                    phrases[folded] = canonical
+                else:
+                    words[stem(folded)] = canonical
+        self._words = words
+        self._phrases = phrases
+        ordered = sorted(phrases, key=len, reverse=True)
+        self._phrase_re = (
+            re.compile(r"\b(?:" + "|".join(re.escape(p) + "s?" for p in ordered) + r")\b") if ordered else None
+        )
+
+    def _replace_phrase(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        canonical = self._phrases.get(found) or self._phrases.get(found[:-1])
+        return f" {canonical} " if canonical else found
+
+    def tokens(self, text: str) -> list[str]:
+        """Match tokens of ``text``, in order, duplicates kept."""
+        folded = fold(text)
+        if self._phrase_re is not None:
+            folded = self._phrase_re.sub(self._replace_phrase, folded)
+        out = []
+        for word in folded.split():
+            key = stem(word)
+            key = self._words.get(key, key)
+            if key not in self.stopwords and not (len(key) == 1 and not key.isdigit()):
+                out.append(key)
+        return out

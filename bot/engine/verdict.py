@@ -1,0 +1,116 @@
+"""From matches and findings to engaged provisions and a verdict.
+
+A provision is *engaged* in one of five ways, each with a ceiling on what it may decide:
+
+- ``finding``: a detector found something in the text that the provision's topics cover; the
+  finding's own effect for the capacity is the ceiling (a petition is not a party endorsement);
+- ``pattern``: one of its pattern triggers matched; the provision decides fully;
+- ``match``: its phrases matched strongly; it decides fully for a question, and at most
+  ``caution`` for a draft (drafts are judged by what they contain, which is the detectors' job);
+- ``always``: a baseline duty for every draft in its capacities (and every question about posting);
+- ``reminder``: a weaker match, cited for the reader's information, deciding nothing.
+
+The verdict is the most severe *contribution*: the provision's effect for the capacity, kept
+under its ceiling, made stricter by an active dated period on its topics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..contract import least_severe, most_severe, severity
+from ..kb import Period, Profile, Provision
+from .detectors import Finding
+from .matcher import Match
+
+STRONG = 0.60  # a phrase match at least this good engages the provision
+CITE = 0.40  # a weaker one down to this is cited as a reminder
+MAX_CITED = 6
+PER_TOPIC = 1  # provisions engaged for each topic of a finding
+
+
+@dataclass
+class Engagement:
+    provision: Provision
+    via: str
+    ceiling: str
+    score: float
+    findings: list[Finding] = field(default_factory=list)
+    period: Period | None = None
+
+    def contribution(self, capacity: str) -> str:
+        """The verdict this engagement stands for."""
+        effect = self.provision.effect_for(capacity) or "ok"
+        verdict = "ok" if self.via == "reminder" else least_severe(effect, self.ceiling)
+        return self.period.stricter(verdict) if self.period else verdict
+
+
+_VIA_RANK = {"finding": 0, "pattern": 1, "always": 2, "match": 3, "reminder": 4}
+
+
+def engage(provisions: list[Provision], capacity: str, mode: str, matches: list[Match], findings: list[Finding],
+           posting: bool, profile: Profile, today: dt.date) -> list[Engagement]:
+    """The provisions engaged by a text, most decisive first."""
+    applicable = [p for p in provisions if p.applies_to(capacity)]
+    applicable_ids = {p.id for p in applicable}
+    relevance = {m.provision.id: m.score for m in matches}
+    engaged: dict[str, Engagement] = {}
+
+    def add(provision: Provision, via: str, ceiling: str, score: float, finding: Finding | None = None) -> None:
+        current = engaged.get(provision.id)
+        if current is None:
+            engaged[provision.id] = current = Engagement(provision, via, ceiling, score)
+        elif (severity(ceiling), -_VIA_RANK[via]) > (severity(current.ceiling), -_VIA_RANK[current.via]):
+            current.via, current.ceiling = via, ceiling
+        current.score = max(current.score, score)
+        if finding is not None and finding not in current.findings:
+            current.findings.append(finding)
+
+    for finding in findings:
+        ceiling = finding.spec.effects[capacity]
+        for topic in finding.spec.topics:
+            for provision in _best_for_topic(applicable, topic, ceiling, capacity, relevance)[:PER_TOPIC]:
+                add(provision, "finding", ceiling, max(relevance.get(provision.id, 0.0), 0.5), finding)
+
+    for m in matches:
+        if m.provision.id not in applicable_ids:
+            continue
+        effect = m.provision.effect_for(capacity) or "ok"
+        if m.pattern:
+            add(m.provision, "pattern", effect, m.score)
+        elif m.score >= STRONG:
+            add(m.provision, "match", effect if mode == "ask" else least_severe(effect, "caution"), m.score)
+        elif m.score >= CITE:
+            add(m.provision, "reminder", "ok", m.score)
+
+    if mode == "check" or posting:
+        for provision in applicable:
+            if provision.always:
+                add(provision, "always", provision.effect_for(capacity) or "ok", relevance.get(provision.id, 0.0))
+
+    periods = profile.active_periods(today)
+    for engagement in engaged.values():
+        if engagement.via == "reminder":
+            continue
+        engagement.period = next((p for p in periods if set(p.topics) & set(engagement.provision.topics)), None)
+
+    ordered = sorted(engaged.values(), key=lambda e: (
+        -severity(e.contribution(capacity)), _VIA_RANK[e.via], -e.score, e.provision.id))
+    return ordered[:MAX_CITED]
+
+
+def _best_for_topic(provisions: list[Provision], topic: str, ceiling: str, capacity: str,
+                    relevance: dict[str, float]) -> list[Provision]:
+    """Provisions on ``topic``, those able to carry the finding's verdict first, then the most relevant."""
+    candidates = [p for p in provisions if topic in p.topics]
+
+    def key(p: Provision):
+        carries = severity(p.effect_for(capacity) or "ok") >= severity(ceiling)
+        return (not carries, p.topics[0] != topic, p.kind != "rule", -relevance.get(p.id, 0.0), p.id)
+
+    return sorted(candidates, key=key)
+
+
+def decide(engagements: list[Engagement], capacity: str) -> str:
+    return most_severe(*(e.contribution(capacity) for e in engagements))
