@@ -39,12 +39,29 @@ def run(args: argparse.Namespace) -> int:
     if not args.batch and not args.text:
         raise InputError(f"nothing to {args.mode}: give the text, or - to read it from standard input")
     engine = Engine.load(knowledge_dir(args), default_profile=args.profile or settings.profile)
+    use_precedents(engine, settings)
     if args.batch:
         return run_batch(engine, args)
     text = read_stdin() if args.text == ["-"] else " ".join(args.text)
     answer = engine.answer(text, mode=args.mode, profile=args.profile, capacity=args.capacity)
     print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else answer.render_text())
     return 0
+
+
+def use_precedents(engine, settings: Settings) -> None:
+    """Show advisors' precedents beside the provisions, when this machine has the escalations database.
+
+    The database is only read, never created, so answering offline leaves nothing behind.
+    """
+    if not settings.db_path.exists():
+        return
+    from ..store import Store, StoreError
+
+    try:
+        with Store.open(settings) as store:
+            engine.precedents.replace(store.precedents.list())
+    except (StoreError, OSError) as exc:
+        sys.stderr.write(f"canipost: precedents not shown ({exc})\n")
 
 
 def read_stdin() -> str:

@@ -76,8 +76,8 @@ class Engine:
         posting = mode == "ask" and bool(POSTING_QUESTION.search(text))
 
         def judge(cap: str):
-            engaged = engage(self.kb.provisions_for(profile_obj.id), cap, mode, matches, findings, posting,
-                             profile_obj, self.today())
+            engaged = engage(self.indexes[profile_obj.id], cap, mode, matches, findings, posting, profile_obj,
+                             self.today())
             verdict = decide(engaged, cap)
             covered = {id(f) for e in engaged for f in e.findings}
             if verdict == "ok" and any(f.spec.effects[cap] != "ok" and id(f) not in covered for f in findings):

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from ..contract import CAPACITIES
 from ..kb import Provision
 from .text import Analyzer
 
@@ -24,6 +25,7 @@ from .text import Analyzer
 FIELD_WEIGHTS = {"trigger": 1.0, "title": 0.85, "summary": 0.7, "quote": 0.6}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio for a misspelt word to count as the word
 FUZZY_MIN_LENGTH = 5  # shorter words differ by a letter too often (post/past, like/lie)
+MIN_REPORTED = 0.15  # weaker matches say nothing, even as a tie-breaker
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,25 @@ class Index:
         self.idf = {token: math.log(1 + n_docs / count) for token, count in df.items()}
         self.default_idf = math.log(1 + n_docs)
         self.entry_weight = [sum(self.idf[t] for t in e.tokens) for e in self.entries]
+        self._entry_provision = [e.provision for e in self.entries]
+        self._field_weight = [FIELD_WEIGHTS[e.field] for e in self.entries]
+        self._single = [len(e.tokens) <= 1 for e in self.entries]
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for token in self.idf:
             if len(token) >= FUZZY_MIN_LENGTH:
                 self._by_length[len(token)].append(token)
         self.patterns = [(i, t) for i, p in enumerate(provisions) for t in p.triggers if t.is_pattern]
+        # What deciding needs, per capacity, computed once rather than per answer.
+        self.applicable = {cap: [p for p in provisions if p.applies_to(cap)] for cap in CAPACITIES}
+        self.applicable_ids = {cap: {p.id for p in ps} for cap, ps in self.applicable.items()}
+        self.always = {cap: [p for p in ps if p.always] for cap, ps in self.applicable.items()}
+        self.by_topic: dict[str, dict[str, list[Provision]]] = {}
+        for cap, ps in self.applicable.items():
+            topics: dict[str, list[Provision]] = defaultdict(list)
+            for provision in ps:
+                for topic in provision.topics:
+                    topics[topic].append(provision)
+            self.by_topic[cap] = dict(topics)
         self._near = lru_cache(maxsize=16384)(self._near_uncached)
 
     def _near_uncached(self, token: str) -> tuple[tuple[str, float], ...]:
@@ -105,30 +121,45 @@ class Index:
                     similar[word] = (q, sim)
         query_weight = sum(self.idf.get(q, self.default_idf) for q in query) or 1.0
 
-        best: dict[int, Match] = {}
-        hits: dict[int, int] = defaultdict(int)
-        for word in similar:
+        # One pass over the postings of the words the query has: per entry, how much of its weight
+        # is covered, by how many words, and how much query weight it explains.
+        covered: dict[int, float] = defaultdict(float)
+        explained: dict[int, float] = defaultdict(float)
+        count: dict[int, int] = defaultdict(int)
+        seen_query_word: set[tuple[int, str]] = set()
+        idf, default_idf = self.idf, self.default_idf
+        for word, (q, sim) in similar.items():
+            weight = idf[word] * sim
+            q_weight = idf.get(q, default_idf)
+            fuzzy = word != q
             for n in self.postings.get(word, ()):
-                hits[n] += 1
-        for n, count in hits.items():
-            entry = self.entries[n]
-            if count < 2 and len(entry.tokens) > 1:
+                covered[n] += weight
+                if fuzzy:  # two near spellings of one query word in an entry count once
+                    if (n, q) in seen_query_word:
+                        continue
+                    seen_query_word.add((n, q))
+                count[n] += 1
+                explained[n] += q_weight
+
+        best_score: dict[int, float] = {}
+        best_entry: dict[int, int] = {}
+        entry_provision, entry_weight, field_weight, single = (
+            self._entry_provision, self.entry_weight, self._field_weight, self._single)
+        for n, hits in count.items():
+            if hits < 2 and not single[n]:
                 continue  # one shared word is a coincidence, not a match
-            covered = 0.0
-            explained: set[str] = set()
-            for token in entry.tokens:
-                hit = similar.get(token)
-                if hit:
-                    covered += self.idf[token] * hit[1]
-                    explained.add(hit[0])
-            if len(explained) < 2 and len(entry.tokens) > 1:
-                continue  # two index words that are near spellings of one query word
-            entry_cover = covered / self.entry_weight[n]
-            query_cover = sum(self.idf.get(q, self.default_idf) for q in explained) / query_weight
-            score = FIELD_WEIGHTS[entry.field] * entry_cover * (0.55 + 0.45 * min(1.0, query_cover / 0.6))
-            current = best.get(entry.provision)
-            if current is None or score > current.score:
-                best[entry.provision] = Match(self.provisions[entry.provision], round(score, 4), entry.field, entry.text)
+            entry_cover = min(covered[n] / entry_weight[n], 1.0)
+            query_cover = explained[n] / query_weight
+            score = field_weight[n] * entry_cover * (0.55 + 0.45 * min(1.0, query_cover / 0.6))
+            i = entry_provision[n]
+            if score > best_score.get(i, -1.0):
+                best_score[i] = score
+                best_entry[i] = n
+        best: dict[int, Match] = {}
+        for i, score in best_score.items():
+            if score >= MIN_REPORTED:
+                entry = self.entries[best_entry[i]]
+                best[i] = Match(self.provisions[i], round(score, 4), entry.field, entry.text)
 
         for i, trigger in self.patterns:
             found = trigger.pattern.search(text)

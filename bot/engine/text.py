@@ -47,8 +47,11 @@ def clean_input(text: object) -> tuple[str, list[str]]:
 
 def fold(text: str) -> str:
     """Lower case, no accents, plain quotes and dashes, one space between words."""
-    text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD).casefold()
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = re.sub(r"https?://\S+|www\.\S+", " link ", text)
     text = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " email ", text)
     text = re.sub(r"[^\w\s]|_", " ", text)
@@ -87,36 +90,42 @@ class Analyzer:
 
     def __init__(self, vocabulary: Vocabulary):
         self.stopwords = frozenset(stem(fold(w)) for w in vocabulary.stopwords) | vocabulary.stopwords
-        phrases: dict[str, str] = {}
-        words: dict[str, str] = {}
+        self._words: dict[str, str] = {}
+        # Multi-word variants ("social media", "secretary of state") as word tuples, with the
+        # plural of their last word, looked up only where a text has one of their first words.
+        self._phrases: dict[tuple[str, ...], str] = {}
         for canonical, variants in vocabulary.synonyms.items():
             for variant in variants:
-                folded = fold(variant)
-                if " " in folded:
-                    phrases[folded] = canonical
-                else:
-                    words[stem(folded)] = canonical
-        self._words = words
-        self._phrases = phrases
-        ordered = sorted(phrases, key=len, reverse=True)
-        self._phrase_re = (
-            re.compile(r"\b(?:" + "|".join(re.escape(p) + "s?" for p in ordered) + r")\b") if ordered else None
-        )
-
-    def _replace_phrase(self, match: re.Match[str]) -> str:
-        found = match.group(0)
-        canonical = self._phrases.get(found) or self._phrases.get(found[:-1])
-        return f" {canonical} " if canonical else found
+                words = tuple(fold(variant).split())
+                if len(words) > 1:
+                    self._phrases[words] = canonical
+                    self._phrases[words[:-1] + (words[-1] + "s",)] = canonical
+                elif words:
+                    self._words[stem(words[0])] = canonical
+        self._starts = frozenset(p[0] for p in self._phrases)
+        self._longest = max((len(p) for p in self._phrases), default=1)
 
     def tokens(self, text: str) -> list[str]:
         """Match tokens of ``text``, in order, duplicates kept."""
-        folded = fold(text)
-        if self._phrase_re is not None:
-            folded = self._phrase_re.sub(self._replace_phrase, folded)
+        words = fold(text).split()
         out = []
-        for word in folded.split():
+        i, n = 0, len(words)
+        while i < n:
+            word = words[i]
+            if word in self._starts:
+                for size in range(min(self._longest, n - i), 1, -1):
+                    canonical = self._phrases.get(tuple(words[i:i + size]))
+                    if canonical:
+                        out.append(canonical)
+                        i += size
+                        break
+                else:
+                    canonical = None
+                if canonical:
+                    continue
             key = stem(word)
             key = self._words.get(key, key)
             if key not in self.stopwords and not (len(key) == 1 and not key.isdigit()):
                 out.append(key)
+            i += 1
         return out

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..contract import least_severe, most_severe, severity
 from ..kb import Period, Profile, Provision
 from .detectors import Finding
-from .matcher import Match
+from .matcher import Index, Match
 
 STRONG = 0.60  # a phrase match at least this good engages the provision
 CITE = 0.40  # a weaker one down to this is cited as a reminder
@@ -49,11 +49,11 @@ class Engagement:
 _VIA_RANK = {"finding": 0, "pattern": 1, "always": 2, "match": 3, "reminder": 4}
 
 
-def engage(provisions: list[Provision], capacity: str, mode: str, matches: list[Match], findings: list[Finding],
+def engage(index: Index, capacity: str, mode: str, matches: list[Match], findings: list[Finding],
            posting: bool, profile: Profile, today: dt.date) -> list[Engagement]:
-    """The provisions engaged by a text, most decisive first."""
-    applicable = [p for p in provisions if p.applies_to(capacity)]
-    applicable_ids = {p.id for p in applicable}
+    """The provisions of ``index`` (one profile's) engaged by a text, most decisive first."""
+    applicable_ids = index.applicable_ids[capacity]
+    by_topic = index.by_topic[capacity]
     relevance = {m.provision.id: m.score for m in matches}
     engaged: dict[str, Engagement] = {}
 
@@ -70,7 +70,7 @@ def engage(provisions: list[Provision], capacity: str, mode: str, matches: list[
     for finding in findings:
         ceiling = finding.spec.effects[capacity]
         for topic in finding.spec.topics:
-            for provision in _best_for_topic(applicable, topic, ceiling, capacity, relevance)[:PER_TOPIC]:
+            for provision in _best_for_topic(by_topic.get(topic, []), topic, ceiling, capacity, relevance)[:PER_TOPIC]:
                 add(provision, "finding", ceiling, max(relevance.get(provision.id, 0.0), 0.5), finding)
 
     for m in matches:
@@ -85,9 +85,8 @@ def engage(provisions: list[Provision], capacity: str, mode: str, matches: list[
             add(m.provision, "reminder", "ok", m.score)
 
     if mode == "check" or posting:
-        for provision in applicable:
-            if provision.always:
-                add(provision, "always", provision.effect_for(capacity) or "ok", relevance.get(provision.id, 0.0))
+        for provision in index.always[capacity]:
+            add(provision, "always", provision.effect_for(capacity) or "ok", relevance.get(provision.id, 0.0))
 
     periods = profile.active_periods(today)
     for engagement in engaged.values():
@@ -100,10 +99,9 @@ def engage(provisions: list[Provision], capacity: str, mode: str, matches: list[
     return ordered[:MAX_CITED]
 
 
-def _best_for_topic(provisions: list[Provision], topic: str, ceiling: str, capacity: str,
+def _best_for_topic(candidates: list[Provision], topic: str, ceiling: str, capacity: str,
                     relevance: dict[str, float]) -> list[Provision]:
     """Provisions on ``topic``, those able to carry the finding's verdict first, then the most relevant."""
-    candidates = [p for p in provisions if topic in p.topics]
 
     def key(p: Provision):
         carries = severity(p.effect_for(capacity) or "ok") >= severity(ceiling)

@@ -32,9 +32,11 @@ def bundled_knowledge_dir() -> Path:
 
 
 def fold_text(text: str) -> str:
-    """Text as quotes are compared: typographic quotes plain, line-end hyphenation joined, spaces folded."""
+    """Text as quotes are compared: typographic quotes plain, spaces folded, and hyphens between
+    letters dropped, so a word the source broke at a line end ("profes-\nsional", "work-\nrelated")
+    matches however the quote writes it."""
     text = text.replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
-    text = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", text)
+    text = re.sub(r"(?<=[A-Za-z])-\s*(?=[A-Za-z])", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

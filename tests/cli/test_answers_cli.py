@@ -135,3 +135,27 @@ def test_kb_show_prints_one_provision_with_its_citation(cli, kb):
     assert provision.citation in result.stdout and provision.source.cite() in result.stdout
     missing = cli("kb", "show", provision.id + "x")
     assert missing.returncode == 2 and "did you mean" in missing.stderr
+
+
+def test_ask_shows_an_advisors_precedent_for_a_similar_question(cli, tmp_path, engine):
+    from canipost.store import Actor, Store
+
+    db = tmp_path / "escalations.db"
+    question = "Can I post photos from our team offsite that show colleagues' faces on my Instagram?"
+    with Store(db) as store:
+        answer = engine.answer(question, mode="ask", profile="au-aps").to_dict()
+        case = store.escalations.create(asker=Actor("U1", "Sam"), text=question, answer=answer, profile="au-aps")
+        store.escalations.resolve(case.ref, Actor("U9", "Alex", is_advisor=True),
+                                  "Ask your colleagues first and leave out anyone who says no.", precedent=True)
+    result = cli("ask", "--profile", "au-aps", "Is it ok to post photos of my colleagues from the team offsite on Instagram?",
+                 env={"CANIPOST_DB": str(db)})
+    assert result.returncode == 0, result.stderr
+    assert "An ethics advisor answered a similar question on" in result.stdout and case.ref in result.stdout
+    assert "Ask your colleagues first" in result.stdout
+    unrelated = cli("ask", "--json", "Can I share the minimum wage announcement?", env={"CANIPOST_DB": str(db)})
+    assert "precedents" not in json.loads(unrelated.stdout)
+
+
+def test_answering_offline_creates_no_database(cli, tmp_path):
+    cli("ask", "Can I post under a pseudonym?", env={"CANIPOST_DB": str(tmp_path / "none.db")})
+    assert not (tmp_path / "none.db").exists()

@@ -159,3 +159,12 @@ def test_malformed_knowledge_base_is_one_clear_error_for_answers_too(cli, mini_k
     assert result.returncode == 2
     assert "profiles.yaml:" in result.stderr and "YAML syntax error" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_quotes_are_compared_with_line_breaks_and_hyphenation_folded():
+    from canipost.kb import fold_text
+
+    assert fold_text("professional") == fold_text("profes-\n sional")
+    assert fold_text("work-related  video") == fold_text("work-\nrelated\nvideo")
+    assert fold_text("the employee\u2019s view") == fold_text("the employee's view")
+    assert fold_text("not the same") != fold_text("not quite the same")
