@@ -1,0 +1,180 @@
+"""Opening the database file, and the one way to write to it.
+
+Every connection gets the same settings:
+
+* ``journal_mode=WAL`` so readers (an analyst's Datasette, ``canipost escalations list``)
+  never block the Slack app writing, and the other way round;
+* ``synchronous=FULL`` so a commit that returned is on disk, not just in the OS cache:
+  an escalation we confirmed to someone survives a crash or a power cut;
+* ``foreign_keys=ON``, which SQLite leaves off unless each connection asks;
+* a long busy timeout, so writers queue instead of failing.
+
+Writes go through :meth:`Database.write`, which starts with ``BEGIN IMMEDIATE``. A plain
+``BEGIN`` takes the write lock only at the first write; if another process commits in
+between, SQLite cannot wait for the lock (the transaction's snapshot is stale) and fails
+at once with "database is locked", whatever the busy timeout. Taking the lock up front
+makes writers wait their turn instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import random
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import sqlite_utils
+
+from .errors import StoreBusy, StoreError
+
+log = logging.getLogger("canipost.store")
+
+BUSY_TIMEOUT_MS = 20_000
+# SQLite's own busy handler covers almost every wait; this outer deadline covers the rest
+# (a lock held while another process recovers a WAL file, for instance) before we give up
+# with a message a person can act on.
+WRITE_DEADLINE_S = 60.0
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """``2024-05-01T09:30:00.123Z``: sorts as text, and SQLite's date functions read it."""
+    moment = moment.astimezone(dt.timezone.utc) if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# Anything shaped like a Slack token, ours or not (a token pasted into a draft is still a token).
+SLACK_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}")
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+class Database:
+    """One connection to the escalations file, shared safely by the threads of one process."""
+
+    def __init__(self, path: Path | str, *, secrets: Sequence[str] = (), clock: Clock = utcnow):
+        self.path = Path(path)
+        self.clock = clock
+        # Longest first, so a secret that contains another is removed whole.
+        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+        # One connection per process; the lock keeps threads (Slack handlers) from
+        # interleaving statements of different transactions on it.
+        self.lock = threading.RLock()
+        try:
+            self._prepare_file()
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                   check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the escalations database {self.path}: "
+                             f"{getattr(exc, 'strerror', None) or exc} (see CANIPOST_DB)") from None
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        try:
+            self._retry(self._configure)
+        except BaseException:
+            conn.close()
+            raise
+
+    def _prepare_file(self) -> None:
+        """Create the file readable by its owner only: it holds people's cases."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not self.path.exists():
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                pass  # another process made it first
+
+    def _configure(self) -> None:
+        execute = self.db.conn.execute
+        execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # foreign_keys is a no-op inside a transaction, hence here, once, at open.
+        execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        execute("PRAGMA synchronous = FULL")
+        if execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            raise StoreError(f"{self.path}: cannot use write-ahead logging here (is it on a network drive?)")
+
+    def _retry(self, step: Callable[[], object]):
+        deadline = time.monotonic() + WRITE_DEADLINE_S
+        while True:
+            try:
+                return step()
+            except sqlite3.DatabaseError as exc:
+                if not isinstance(exc, sqlite3.OperationalError) or not _is_busy(exc):
+                    raise StoreError(f"cannot use the escalations database {self.path}: {exc}") from None
+                if time.monotonic() > deadline:
+                    log.warning("gave up waiting for the database lock on %s", self.path)
+                    raise StoreBusy("the escalations database is busy; nothing was saved, please try again in a minute") from None
+                time.sleep(random.uniform(0.005, 0.05))
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    def now(self) -> str:
+        return timestamp(self.clock())
+
+    def scrub(self, text: str | None) -> str | None:
+        """``text`` with any token or signing secret taken out: they never reach the file."""
+        if not text:
+            return text
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret removed]")
+        return SLACK_TOKEN.sub("[secret removed]", text)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction: everything in the block is committed together, or not at all."""
+        with self.lock:
+            self._retry(lambda: self.db.conn.execute("BEGIN IMMEDIATE"))
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    self.db.conn.execute("COMMIT")
+                except BaseException:
+                    if self.db.conn.in_transaction:
+                        self.db.conn.execute("ROLLBACK")
+                    raise
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """A read transaction: every query in the block sees the same snapshot."""
+        with self.lock:
+            self.db.conn.execute("BEGIN")
+            try:
+                yield self.db
+            finally:
+                if self.db.conn.in_transaction:
+                    self.db.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence | dict | None = None) -> list[dict]:
+        """Rows of one read-only query, as dicts."""
+        with self.lock:
+            return list(self.db.query(sql, params))
+
+    def integrity_check(self) -> str:
+        with self.lock:
+            return self.db.execute("PRAGMA integrity_check").fetchone()[0]

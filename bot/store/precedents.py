@@ -1,0 +1,28 @@
+"""Precedents: resolved cases an advisor chose to share, with identifying details taken out.
+
+The engine searches them beside the provisions (``engine.precedents.replace(store.precedents.list())``)
+so a later, similar question shows "an ethics advisor answered a similar question on DATE:"
+with the answer. A precedent outlives the retention purge of its case: it holds no
+personal details, and it is the advisors' published judgement. Reopening the case withdraws it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .db import Database
+
+
+class Precedents:
+    def __init__(self, database: Database):
+        self.database = database
+
+    def list(self, profile: str | None = None) -> list[dict[str, Any]]:
+        """``{"ref", "date", "question", "answer", "profile"}`` for each precedent, oldest first."""
+        sql = ("SELECT e.ref, p.answered_on AS date, p.question, p.answer, p.profile "
+               "FROM precedents p JOIN escalations e ON e.id = p.escalation_id")
+        params: list[Any] = []
+        if profile:
+            sql += " WHERE p.profile = ?"
+            params.append(profile)
+        return self.database.query(sql + " ORDER BY p.escalation_id", params)
