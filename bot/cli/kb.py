@@ -115,7 +115,7 @@ def describe(kb: KnowledgeBase, provision: Provision, profile: str | None = None
         "",
         f"Topics:     {', '.join(provision.topics)}",
         f"Applies to: {', '.join(provision.capacities)}",
-        f"Effect:     {effects}" + ("  (escalates)" if provision.escalate else "") + ("  (every draft)" if provision.always else ""),
+        f"Effect:     {effects}" + ("  (escalates)" if provision.escalate else "") + (f"  (every draft: {', '.join(provision.always)})" if provision.always else ""),
         f"Profiles:   {', '.join(kb.profiles_using(provision)) or 'none'}",
         f"Defined at: {provision.file}:{provision.line}",
     ]

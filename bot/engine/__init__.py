@@ -27,11 +27,13 @@ from .verdict import decide, engage
 
 __all__ = ["Answer", "Engine", "Finding", "Precedent"]
 
-# A question that asks about putting something out (as opposed to "what do I do now?").
-POSTING_QUESTION = re.compile(
-    r"\b(?:can|may|could|should|shall|do|is it ok(?:ay)? (?:to|if)|am i allowed to|want to|going to|planning to|"
-    r"like to)\b[^.?!]{0,40}?\b(?:post|tweet|retweet|repost|share|publish|put|upload|reply|respond|comment|"
-    r"announce|promote|write|blog|go live|send|use|include|run|launch|say)\b",
+# A question about what to do after something happened, rather than about something to put out:
+# baseline duties (an approval every post needs) are not what it asks about.
+AFTERMATH_QUESTION = re.compile(
+    r"\b(?:afterwards?|after (?:it|that|the|our|this)\b|now (?:that|it'?s)|what (?:do|should) (?:i|we) do now|"
+    r"what now|anything (?:i|we) (?:need|have|should) to do|do (?:i|we) (?:need|have) to (?:tell|let|report|inform|"
+    r"record|log|file|keep)|(?:where|who) (?:does|should) (?:this|it) (?:need to )?go|is that the end of it|"
+    r"what should (?:i|we) do)\b",
     re.IGNORECASE,
 )
 
@@ -60,7 +62,7 @@ class Engine:
         """Answer one question (``mode="ask"``) or check one draft (``mode="check"``).
 
         ``capacity`` None means the asker did not say: the answer is for ``personal`` and
-        ``capacity_matters`` tells whether another capacity would change the verdict.
+        ``capacity_matters`` tells whether writing officially would change the verdict.
         Raises :class:`InputError` for empty or over-long text, or an unknown mode, profile
         or capacity, with a message fit to show the user.
         """
@@ -73,7 +75,7 @@ class Engine:
         tokens = self.analyzer.tokens(text)
         matches = self.indexes[profile_obj.id].match(text, tokens)
         findings = self.detectors.find(text, mode, profile_obj.jurisdiction)
-        posting = mode == "ask" and bool(POSTING_QUESTION.search(text))
+        posting = mode == "ask" and not AFTERMATH_QUESTION.search(text)
 
         def judge(cap: str):
             engaged = engage(self.indexes[profile_obj.id], cap, mode, matches, findings, posting, profile_obj,
@@ -109,7 +111,9 @@ class Engine:
                 notes.append(f"this reads as {implied} comment ({finding.spec.label}), not {capacity}")
         capacity_matters = False
         if not given:
-            capacity_matters = any(judge(other)[1] != verdict for other in CAPACITIES if other != capacity)
+            # Whether it is written officially is what changes answers; professional comment is a
+            # deliberate choice people name, so it is not asked about.
+            capacity_matters = judge("official")[1] != verdict
         period = next((e.period for e in engaged if e.period and e.contribution(capacity) != "ok"), None)
         summary = summarise(verdict, mode, engaged, capacity, profile_obj, matched, uncovered)
         if period is not None:

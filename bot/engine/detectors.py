@@ -17,6 +17,7 @@ EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Digits with the separators phone numbers use; the digit count is checked separately.
 PHONE = re.compile(r"(?<![\w$.,/])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d[\d\s.-]{5,16}\d(?![\w%/])")
 DATE_LIKE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+WORD = re.compile(r"\w+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 PUBLIC_TITLE = re.compile(
     r"(?:minister|premier|senator|councillor|councilor|mayor|mp|mla|mpp|president|secretary|"
@@ -104,7 +105,7 @@ class Detectors:
                         continue
                     s, e = start + m.start(), start + m.end()
                     if companions:
-                        other = self._companion(text, companions, start, end, window_start)
+                        other = self._companion(text, companions, start, end, window_start, (s, e), spec.near)
                         if other is None:
                             continue
                         if other[0] >= start:  # same sentence: report the span covering both
@@ -113,12 +114,17 @@ class Detectors:
         return hits
 
     @staticmethod
-    def _companion(text: str, companions, start: int, end: int, window_start: int) -> tuple[int, int] | None:
-        """Where a companion pattern matches: in the sentence if it can, else in the one before."""
-        for c in companions:
-            found = c.search(text, start, end)
-            if found:
-                return found.span()
+    def _companion(text: str, companions, start: int, end: int, window_start: int, hit: tuple[int, int],
+                   near: int | None) -> tuple[int, int] | None:
+        """Where a companion matches: in the sentence if it can (the nearest, within ``near`` words
+        of the hit when that is set), else in the sentence before."""
+        spans = [m.span() for c in companions for m in c.finditer(text, start, end)]
+        if spans:
+            def gap(span: tuple[int, int]) -> int:
+                lo, hi = (span[1], hit[0]) if span[1] <= hit[0] else (hit[1], span[0])
+                return len(WORD.findall(text, lo, hi)) if hi > lo else 0
+            nearest = min(spans, key=gap)
+            return nearest if near is None or gap(nearest) <= near else None
         for c in companions:
             found = c.search(text, window_start, start)
             if found:

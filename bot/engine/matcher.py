@@ -88,7 +88,7 @@ class Index:
         # What deciding needs, per capacity, computed once rather than per answer.
         self.applicable = {cap: [p for p in provisions if p.applies_to(cap)] for cap in CAPACITIES}
         self.applicable_ids = {cap: {p.id for p in ps} for cap, ps in self.applicable.items()}
-        self.always = {cap: [p for p in ps if p.always] for cap, ps in self.applicable.items()}
+        self.always = {cap: [p for p in ps if cap in p.always] for cap, ps in self.applicable.items()}
         self.by_topic: dict[str, dict[str, list[Provision]]] = {}
         for cap, ps in self.applicable.items():
             topics: dict[str, list[Provision]] = defaultdict(list)
@@ -96,6 +96,13 @@ class Index:
                 for topic in provision.topics:
                     topics[topic].append(provision)
             self.by_topic[cap] = dict(topics)
+        self.by_finding: dict[str, dict[str, list[Provision]]] = {}
+        for cap, ps in self.applicable.items():
+            kinds: dict[str, list[Provision]] = defaultdict(list)
+            for provision in ps:
+                for kind in provision.findings:
+                    kinds[kind].append(provision)
+            self.by_finding[cap] = dict(kinds)
         self._near = lru_cache(maxsize=16384)(self._near_uncached)
 
     def _near_uncached(self, token: str) -> tuple[tuple[str, float], ...]:

@@ -3,11 +3,13 @@
 A provision is *engaged* in one of five ways, each with a ceiling on what it may decide:
 
 - ``finding``: a detector found something in the text that the provision's topics cover; the
-  finding's own effect for the capacity is the ceiling (a petition is not a party endorsement);
+  finding's own effect for the capacity is the ceiling (a petition is not a party endorsement),
+  unless the provision names that kind of finding, when it decides fully;
 - ``pattern``: one of its pattern triggers matched; the provision decides fully;
 - ``match``: its phrases matched strongly; it decides fully for a question, and at most
   ``caution`` for a draft (drafts are judged by what they contain, which is the detectors' job);
-- ``always``: a baseline duty for every draft in its capacities (and every question about posting);
+- ``always``: a baseline duty for every draft in the capacities it names (and every question about
+  posting, that is, every question but one about what to do after something happened);
 - ``reminder``: a weaker match, cited for the reader's information, deciding nothing.
 
 The verdict is the most severe *contribution*: the provision's effect for the capacity, kept
@@ -68,6 +70,11 @@ def engage(index: Index, capacity: str, mode: str, matches: list[Match], finding
             current.findings.append(finding)
 
     for finding in findings:
+        # A provision that names this kind of finding is engaged at its own full strength: its
+        # source is stricter about it than the detector's general ceiling.
+        for provision in index.by_finding[capacity].get(finding.kind, ()):
+            add(provision, "finding", provision.effect_for(capacity) or "ok", max(relevance.get(provision.id, 0.0), 0.5),
+                finding)
         ceiling = finding.spec.effects[capacity]
         for topic in finding.spec.topics:
             for provision in _best_for_topic(by_topic.get(topic, []), topic, ceiling, capacity, relevance)[:PER_TOPIC]:

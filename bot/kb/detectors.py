@@ -2,7 +2,8 @@
 
 ``detectors.yaml`` holds one entry per kind of finding. A detector fires on a sentence
 when one of its ``patterns`` matches and, if it has ``with`` patterns, one of those
-matches in the same sentence too, and none of its ``unless`` patterns does. Patterns are
+matches in the same sentence too (within ``near`` words, if given; failing that, in the
+sentence before), and none of its ``unless`` patterns does. Patterns are
 regular expressions, case-insensitive unless they say ``(?-i:...)``; a pattern list may be
 split by jurisdiction (``all``, ``AU``, ``NZ``, ``UK``, ``CA``). A few detectors need code
 (``builtin: email``, ``phone``, ``person``); their data still sets topics, effect and advice.
@@ -29,7 +30,7 @@ BUILTINS = ("email", "phone", "person")
 FIXES = ("remove", "mask")
 DETECTOR_FIELDS = {
     "kind", "label", "topics", "modes", "effect", "escalate", "fix", "advice", "patterns", "with", "unless",
-    "allow", "builtin", "implies", "content", "reports_others",
+    "allow", "builtin", "implies", "content", "reports_others", "near",
 }
 PatternsByJurisdiction = dict[str, tuple[re.Pattern[str], ...]]
 
@@ -54,6 +55,7 @@ class DetectorSpec:
     implies: str | None = None  # the capacity a draft with this finding is written in
     content: bool = False  # judges what a post says (so not a post the question reports someone else made)
     reports_others: bool = False  # the text reports someone else's post: content findings are about theirs
+    near: int | None = None  # a companion in the same sentence counts only within this many words
     line: int = 0
 
     def patterns_for(self, table: PatternsByJurisdiction, jurisdiction: str) -> tuple[re.Pattern[str], ...]:
@@ -148,10 +150,14 @@ def parse_detectors(data: Any, file: str) -> tuple[list[DetectorSpec], list[Know
         with_patterns = _compile_table(check, data_item, "with", where)
         unless = _compile_table(check, data_item, "unless", where)
         allow = _compile_list(check, data_item["allow"], f"{where}.allow", data_item.line_of("allow")) if "allow" in data_item else ()
+        near = data_item.get("near")
+        if near is not None and (not isinstance(near, int) or isinstance(near, bool) or not 0 <= near <= 50):
+            check.error("expected a number of words from 0 to 50", data_item.line_of("near"), f"{where}.near")
+            near = None
         if kind and label and advice and topics and effects:
             specs.append(DetectorSpec(kind, label, topics, effects, advice, modes, escalate, fix, patterns,
                                       with_patterns, unless, allow, builtin, implies, content, reports_others,
-                                      data_item.line))
+                                      near, data_item.line))
     return specs, check.errors
 
 

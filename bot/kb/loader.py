@@ -140,6 +140,12 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
             detectors = parsed
         else:
             vocabulary = parsed
+    kinds = {d.kind for d in detectors}
+    for provision in provisions.values():
+        for kind in provision.findings:
+            if kind not in kinds:
+                errors.append(KnowledgeError(f"unknown detector kind {kind!r} in findings (known: {', '.join(sorted(kinds))})",
+                                             provision.file, provision.line, f"{provision.id}.findings"))
     if errors:
         raise KnowledgeErrors(errors)
 

@@ -116,7 +116,8 @@ class Provision:
     triggers: tuple[Trigger, ...] = ()
     advice: str | None = None
     escalate: bool = False
-    always: bool = False  # engaged by every draft in its capacities, without a trigger
+    always: tuple[str, ...] = ()  # capacities in which every draft engages it, without a trigger
+    findings: tuple[str, ...] = ()  # detector kinds whose findings engage it at full strength
     url: str | None = None
     override: Override | None = None
     file: str = ""
@@ -282,7 +283,7 @@ def _closest(word: str, options: set[str] | tuple[str, ...]) -> str | None:
 SOURCE_FIELDS = {"issuer", "document", "year", "jurisdiction", "kind", "seed", "quoted_in", "url"}
 PROVISION_FIELDS = {
     "id", "title", "jurisdiction", "citation", "quote", "summary", "kind", "topics", "capacities",
-    "effect", "triggers", "advice", "escalate", "always", "url",
+    "effect", "triggers", "advice", "escalate", "always", "url", "findings",
 }
 
 
@@ -410,22 +411,46 @@ def _parse_provision(check: _Checker, data: LineDict, where: str, source: Source
     triggers = _parse_triggers(check, data, where)
     advice = check.text(data, "advice", where, required=False)
     escalate = check.boolean(data, "escalate", where)
-    always = check.boolean(data, "always", where)
+    always = _parse_always(check, data, where, capacities)
+    findings = _parse_findings(check, data, where)
     url = check.text(data, "url", where, required=False)
     if kind == "guidance" and "do-not-post" in effects.values():
         check.error("guidance never forbids on its own: its effect cannot be do-not-post (make it caution, "
                     "or cite a rule)", data.line_of("effect"), f"{where}.effect")
     if not triggers and not always:
-        check.error("a provision needs triggers (phrases or patterns that bring it up), or always: true",
+        check.error("a provision needs triggers (phrases or patterns that bring it up), or always",
                     data.line, f"{where}.triggers")
     if not all((pid, title, citation, quote, summary, topics, capacities, effects, jurisdiction)):
         return None
     return Provision(
         id=pid, title=title, jurisdiction=jurisdiction, source=source, citation=citation, quote=quote,
         summary=summary, kind=kind or "rule", topics=topics, capacities=capacities, effects=effects,
-        triggers=triggers, advice=advice, escalate=escalate, always=always, url=url or source.url,
+        triggers=triggers, advice=advice, escalate=escalate, always=always, findings=findings, url=url or source.url,
         file=file, line=data.line,
     )
+
+
+def _parse_always(check: _Checker, data: LineDict, where: str, capacities: tuple[str, ...]) -> tuple[str, ...]:
+    """``always: true`` (every capacity the provision applies to) or a list of some of them."""
+    raw = data.get("always", False)
+    if raw is False:
+        return ()
+    if raw is True:
+        return capacities
+    chosen = check.choices(data, "always", where, CAPACITIES, "capacity")
+    for cap in chosen:
+        if cap not in capacities:
+            check.error(f"capacity {cap!r} is not in this provision's capacities", data.line_of("always"), f"{where}.always")
+    return tuple(c for c in chosen if c in capacities)
+
+
+def _parse_findings(check: _Checker, data: LineDict, where: str) -> tuple[str, ...]:
+    """Detector kinds named by the provision; the loader checks they exist."""
+    raw = data.get("findings", [])
+    if not isinstance(raw, list) or not all(isinstance(k, str) and k for k in raw):
+        check.error("expected a list of detector kinds", data.line_of("findings"), f"{where}.findings")
+        return ()
+    return tuple(raw)
 
 
 # --- profiles ---------------------------------------------------------------------

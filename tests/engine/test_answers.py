@@ -208,3 +208,24 @@ def test_a_risk_no_provision_covers_is_caution_and_goes_to_the_contact(engine, k
     assert any(f.kind == "personal-attack" for f in answer.findings)
     assert "do not cover" in answer.summary and kb.profile("nz-ps").contact.name in answer.summary
     assert answer.summary.count(". ") <= 1  # one or two sentences
+
+
+def test_a_stricter_source_decides_fully_on_the_findings_it_names(engine):
+    """The UK guidance says to avoid commenting at all on your own ministers' controversial issues;
+    the APS guidance allows private comment with care. The same polite view gets each answer."""
+    question = "Can I post my views on the new school funding reforms? I'm against it but I'd be polite."
+    uk = engine.answer(question, mode="ask", profile="uk-cs", capacity="personal")
+    au = engine.answer(question, mode="ask", profile="au-aps", capacity="personal")
+    assert uk.verdict == "do-not-post"
+    assert uk.provisions[0].provision.id == "uk.gds-2012.ministers-controversial-issues"
+    assert au.verdict == "caution"
+
+
+def test_professional_comment_always_carries_its_duties(engine):
+    answer = engine.answer("Speaking as an actuary: the new longevity tables matter for annuity pricing.",
+                           mode="check", profile="au-treasury", capacity="professional")
+    assert answer.verdict == "caution"
+    assert "professional-comment" in answer.provisions[0].provision.topics
+    after = engine.answer("I answered a question on an actuarial forum yesterday. Anything I need to do afterwards?",
+                          mode="ask", profile="au-treasury", capacity="official")
+    assert "au.treasury.official-approval" not in [c.provision.id for c in after.provisions]

@@ -27,6 +27,11 @@ NOT_IN_SOURCES: dict[str, set[str]] = {
 MILDER_BY_SOURCE = {
     ("uk-cs", "questionable-accounts", "official"),  # UK sources speak of accuracy (caution), not endorsement
     ("ca-fps", "factual-claim", "official"),  # Canada's only accuracy provision is encouragement
+    ("ca-fps", "misinformation", "official"),  # likewise
+    ("au-aps", "work-email", "personal"),  # only the Treasury policy forbids a work email for personal use
+    ("nz-ps", "work-email", "personal"),
+    ("uk-cs", "work-email", "personal"),
+    ("au-aps", "disclaimer-question", "official"),  # the APS texts on identifying yourself are reminders
 }
 
 

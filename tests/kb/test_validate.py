@@ -168,3 +168,24 @@ def test_quotes_are_compared_with_line_breaks_and_hyphenation_folded():
     assert fold_text("work-related  video") == fold_text("work-\nrelated\nvideo")
     assert fold_text("the employee\u2019s view") == fold_text("the employee's view")
     assert fold_text("not the same") != fold_text("not quite the same")
+
+
+def test_findings_must_name_a_known_detector(mini_kb):
+    mini_kb.write("detectors.yaml", """\
+        detectors:
+          - kind: marking
+            label: a marking
+            topics: [official-information]
+            effect: do-not-post
+            advice: Remove it.
+            patterns: ['SECRET']
+        """)
+    mini_kb.edit("au/example.yaml", "    effect: caution\n", "    effect: caution\n    findings: [markings]\n")
+    (error,) = errors_of(mini_kb)
+    assert "unknown detector kind 'markings' in findings (known: marking)" in error
+
+
+def test_always_names_capacities_the_provision_applies_to(mini_kb):
+    mini_kb.edit("au/example.yaml", "    effect: caution\n", "    effect: caution\n    always: [official]\n")
+    (error,) = errors_of(mini_kb)
+    assert "capacity 'official' is not in this provision's capacities" in error
