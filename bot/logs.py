@@ -38,15 +38,27 @@ def redact(text: str) -> str:
     return TOKEN_PATTERN.sub("[redacted]", text)
 
 
+# The Slack libraries put raw request bodies (a user's draft, URL-encoded) into some messages,
+# e.g. when a signature fails; those parts are withheld unless full texts may be logged.
+_LIBRARY_BODY = re.compile(r"(body:\s*).*|(\()\{.*\}(\))", re.DOTALL)
+
+
+def _withhold_bodies(message: str) -> str:
+    return _LIBRARY_BODY.sub(lambda m: (m.group(1) + "[withheld]") if m.group(1) else "({withheld})", message)
+
+
 class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON object: time, level, logger, event, request id, fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.name.startswith(("slack_bolt", "slack_sdk")) and not _state["log_text"]:
+            message = _withhold_bodies(message)
         entry: dict[str, Any] = {
             "time": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage(),
+            "event": message,
         }
         request_id = getattr(record, "request_id", None) or _request_id.get()
         if request_id:

@@ -87,7 +87,8 @@ def safer_draft(text: str, findings: list[Finding]) -> str | None:
     for finding in fixable:
         if finding.end > last_start:
             continue  # overlaps a span already fixed
-        replacement = MASKS.get(finding.kind, "[removed]") if finding.spec.fix == "mask" else ""
+        # A marker, not a gap: cutting words out mid-sentence leaves "on the, email me".
+        replacement = MASKS.get(finding.kind, "[removed]") if finding.spec.fix == "mask" else "[removed]"
         out = out[: finding.start] + replacement + out[finding.end:]
         last_start = finding.start
     out = re.sub(r"[ \t]{2,}", " ", out)

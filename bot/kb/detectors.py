@@ -23,7 +23,7 @@ from typing import Any
 
 from ..contract import CAPACITIES, JURISDICTIONS, MODES, TOPICS, VERDICTS
 from ..errors import KnowledgeError
-from .schema import _Checker
+from .schema import Checker
 from .yamlfile import LineDict, LineList
 
 BUILTINS = ("email", "phone", "person")
@@ -71,7 +71,7 @@ class Vocabulary:
     given_names: frozenset[str] = frozenset()
 
 
-def _compile_list(check: _Checker, raw: Any, where: str, line: int) -> tuple[re.Pattern[str], ...]:
+def _compile_list(check: Checker, raw: Any, where: str, line: int) -> tuple[re.Pattern[str], ...]:
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not raw:
@@ -90,7 +90,7 @@ def _compile_list(check: _Checker, raw: Any, where: str, line: int) -> tuple[re.
     return tuple(out)
 
 
-def _compile_table(check: _Checker, data: LineDict, key: str, where: str) -> PatternsByJurisdiction:
+def _compile_table(check: Checker, data: LineDict, key: str, where: str) -> PatternsByJurisdiction:
     raw = data.get(key)
     if raw is None:
         return {}
@@ -110,7 +110,7 @@ def _compile_table(check: _Checker, data: LineDict, key: str, where: str) -> Pat
 
 def parse_detectors(data: Any, file: str) -> tuple[list[DetectorSpec], list[KnowledgeError]]:
     """Check ``detectors.yaml``: a ``detectors`` list of detector entries."""
-    check = _Checker(file)
+    check = Checker(file)
     top = check.mapping(data, "", 1)
     if top is None:
         return [], check.errors
@@ -161,7 +161,7 @@ def parse_detectors(data: Any, file: str) -> tuple[list[DetectorSpec], list[Know
     return specs, check.errors
 
 
-def _effects(check: _Checker, data: LineDict, where: str) -> dict[str, str]:
+def _effects(check: Checker, data: LineDict, where: str) -> dict[str, str]:
     raw = data.get("effect")
     line = data.line_of("effect")
     if isinstance(raw, str) and raw in VERDICTS:
@@ -175,7 +175,7 @@ def _effects(check: _Checker, data: LineDict, where: str) -> dict[str, str]:
 
 def parse_vocabulary(data: Any, file: str) -> tuple[Vocabulary, list[KnowledgeError]]:
     """Check ``vocabulary.yaml``: ``stopwords``, ``synonyms`` and ``given_names``."""
-    check = _Checker(file)
+    check = Checker(file)
     top = check.mapping(data, "", 1)
     if top is None:
         return Vocabulary(), check.errors

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import InputError, KnowledgeError, KnowledgeErrors
 from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabulary
-from .schema import Override, Profile, Provision, RawProfile, Source, parse_profiles, parse_source_file
+from .schema import Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_source_file
 from .yamlfile import display_path, load_file
 
 TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml"}
@@ -63,7 +63,7 @@ class KnowledgeBase:
         try:
             return self.provisions[provision_id]
         except KeyError:
-            hint = _closest_id(provision_id, self.provisions)
+            hint = closest(provision_id, self.provisions, cutoff=70)
             raise InputError(f"no provision {provision_id!r}" + (f" (did you mean {hint}?)" if hint else "")) from None
 
     @cached_property
@@ -93,13 +93,6 @@ class KnowledgeBase:
 
     def profiles_using(self, provision: Provision) -> list[str]:
         return [p.id for p in self.profiles.values() if provision.source.file in p.sources]
-
-
-def _closest_id(word: str, options) -> str | None:
-    from rapidfuzz import process
-
-    found = process.extractOne(word, list(options), score_cutoff=70)
-    return found[0] if found else None
 
 
 def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:

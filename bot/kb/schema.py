@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..contract import CAPACITIES, JURISDICTIONS, KINDS, TOPICS, VERDICTS, most_severe, raise_verdict
@@ -163,7 +163,7 @@ class Profile:
 # --- checking helpers -------------------------------------------------------------
 
 
-class _Checker:
+class Checker:
     """Collects errors for one file; each check names the field and the line."""
 
     def __init__(self, file: str):
@@ -182,7 +182,7 @@ class _Checker:
     def unknown_keys(self, data: LineDict, allowed: set[str], where: str) -> None:
         for key in data:
             if key not in allowed:
-                hint = _closest(str(key), allowed)
+                hint = closest(str(key), allowed)
                 self.error(
                     f"unknown field {key!r}" + (f" (did you mean {hint!r}?)" if hint else ""),
                     data.line_of(key),
@@ -230,7 +230,7 @@ class _Checker:
         for i, item in enumerate(value):
             line = value.line_of(i) if isinstance(value, LineList) else data.line_of(key)
             if item not in choices:
-                hint = _closest(str(item), set(choices))
+                hint = closest(str(item), set(choices))
                 self.error(
                     f"unknown {noun} {item!r}" + (f" (did you mean {hint!r}?)" if hint else f" (known: {', '.join(choices)})"),
                     line,
@@ -271,10 +271,11 @@ def _kind(value: Any) -> str:
             bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
-def _closest(word: str, options: set[str] | tuple[str, ...]) -> str | None:
+def closest(word: str, options, cutoff: int = 75) -> str | None:
+    """The option most like ``word``, for "did you mean ...?" (None if nothing is close)."""
     from rapidfuzz import process
 
-    found = process.extractOne(word, list(options), score_cutoff=75)
+    found = process.extractOne(word, list(options), score_cutoff=cutoff)
     return found[0] if found else None
 
 
@@ -289,7 +290,7 @@ PROVISION_FIELDS = {
 
 def parse_source_file(data: Any, file: str) -> tuple[Source | None, list[Provision], list[KnowledgeError]]:
     """Check one knowledge-base file (a ``source`` block and its ``provisions``)."""
-    check = _Checker(file)
+    check = Checker(file)
     top = check.mapping(data, "", 1)
     if top is None:
         return None, [], check.errors
@@ -312,7 +313,7 @@ def parse_source_file(data: Any, file: str) -> tuple[Source | None, list[Provisi
     return source, provisions, check.errors
 
 
-def _parse_source(check: _Checker, top: LineDict, file: str) -> Source | None:
+def _parse_source(check: Checker, top: LineDict, file: str) -> Source | None:
     raw = top.get("source")
     if raw is None:
         check.error("missing required field 'source' (issuer, document, year, jurisdiction)", top.line, "source")
@@ -337,7 +338,7 @@ def _parse_source(check: _Checker, top: LineDict, file: str) -> Source | None:
     return Source(issuer, document, year, jurisdiction, kind or "rule", seed, quoted_in, url, file)
 
 
-def _parse_effect(check: _Checker, data: LineDict, where: str, capacities: tuple[str, ...]) -> dict[str, str]:
+def _parse_effect(check: Checker, data: LineDict, where: str, capacities: tuple[str, ...]) -> dict[str, str]:
     raw = data.get("effect")
     line = data.line_of("effect")
     if raw is None:
@@ -368,7 +369,7 @@ def _parse_effect(check: _Checker, data: LineDict, where: str, capacities: tuple
     return {}
 
 
-def _parse_triggers(check: _Checker, data: LineDict, where: str) -> tuple[Trigger, ...]:
+def _parse_triggers(check: Checker, data: LineDict, where: str) -> tuple[Trigger, ...]:
     raw = data.get("triggers")
     if raw is None:
         return ()
@@ -391,7 +392,7 @@ def _parse_triggers(check: _Checker, data: LineDict, where: str) -> tuple[Trigge
     return tuple(triggers)
 
 
-def _parse_provision(check: _Checker, data: LineDict, where: str, source: Source, file: str) -> Provision | None:
+def _parse_provision(check: Checker, data: LineDict, where: str, source: Source, file: str) -> Provision | None:
     check.unknown_keys(data, PROVISION_FIELDS, where)
     pid = check.text(data, "id", where)
     if pid and not ID_PATTERN.match(pid):
@@ -430,7 +431,7 @@ def _parse_provision(check: _Checker, data: LineDict, where: str, source: Source
     )
 
 
-def _parse_always(check: _Checker, data: LineDict, where: str, capacities: tuple[str, ...]) -> tuple[str, ...]:
+def _parse_always(check: Checker, data: LineDict, where: str, capacities: tuple[str, ...]) -> tuple[str, ...]:
     """``always: true`` (every capacity the provision applies to) or a list of some of them."""
     raw = data.get("always", False)
     if raw is False:
@@ -444,7 +445,7 @@ def _parse_always(check: _Checker, data: LineDict, where: str, capacities: tuple
     return tuple(c for c in chosen if c in capacities)
 
 
-def _parse_findings(check: _Checker, data: LineDict, where: str) -> tuple[str, ...]:
+def _parse_findings(check: Checker, data: LineDict, where: str) -> tuple[str, ...]:
     """Detector kinds named by the provision; the loader checks they exist."""
     raw = data.get("findings", [])
     if not isinstance(raw, list) or not all(isinstance(k, str) and k for k in raw):
@@ -473,12 +474,11 @@ class RawProfile:
     periods: list[Period]
     line: int
     extends_line: int = 0
-    errors: list[KnowledgeError] = field(default_factory=list)
 
 
 def parse_profiles(data: Any, file: str) -> tuple[list[RawProfile], list[KnowledgeError]]:
     """Check ``profiles.yaml``: a ``profiles`` mapping of profile id to its settings."""
-    check = _Checker(file)
+    check = Checker(file)
     top = check.mapping(data, "", 1)
     if top is None:
         return [], check.errors
@@ -523,7 +523,7 @@ def parse_profiles(data: Any, file: str) -> tuple[list[RawProfile], list[Knowled
     return profiles, check.errors
 
 
-def _items(check: _Checker, data: LineDict, key: str, where: str) -> list[tuple[LineDict, str]]:
+def _items(check: Checker, data: LineDict, key: str, where: str) -> list[tuple[LineDict, str]]:
     raw = data.get(key, [])
     if not isinstance(raw, list):
         check.error(f"expected a list, got {_kind(raw)}", data.line_of(key), f"{where}.{key}")
@@ -538,7 +538,7 @@ def _items(check: _Checker, data: LineDict, key: str, where: str) -> list[tuple[
     return out
 
 
-def _parse_overrides(check: _Checker, data: LineDict, where: str, profile: str) -> list[Override]:
+def _parse_overrides(check: Checker, data: LineDict, where: str, profile: str) -> list[Override]:
     overrides = []
     for item, item_where in _items(check, data, "overrides", where):
         check.unknown_keys(item, {"provision", "disable", "effect", "reason"}, item_where)
@@ -555,7 +555,7 @@ def _parse_overrides(check: _Checker, data: LineDict, where: str, profile: str) 
     return overrides
 
 
-def _parse_periods(check: _Checker, data: LineDict, where: str) -> list[Period]:
+def _parse_periods(check: Checker, data: LineDict, where: str) -> list[Period]:
     periods = []
     for item, item_where in _items(check, data, "periods", where):
         check.unknown_keys(item, {"name", "start", "end", "topics", "raise_to", "reason"}, item_where)
