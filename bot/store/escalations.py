@@ -370,6 +370,19 @@ class Escalations:
 
     # -- internals ------------------------------------------------------------------------
 
+    def require_advisor(self, ref: str | int, actor: Actor, verb: str) -> None:
+        """Refuse, and audit, a non-advisor's attempt to ``verb`` a case before any form opens.
+
+        The workflow steps check this themselves; a front end that asks for details first (the
+        Resolve modal) calls it when the button is pressed, so the attempt is on record either way.
+        """
+        if actor.is_advisor:
+            return
+        refusal = NotAllowed(f"Sorry, only the ethics advisors can {verb} cases.")
+        with self.database.write() as db:
+            self._audit_refusal(db, self._row(db, parse_ref(ref)), actor, f"{verb}: {refusal}")
+        raise refusal
+
     def _transition(self, ref, actor: Actor, verb: str, new_status: str, check, apply) -> Escalation:
         """Run one workflow step: advisors only, state checked, change and audit row together."""
         number = parse_ref(ref)

@@ -136,7 +136,15 @@ UNAUTHORISED = [
     lambda s, ref: s.escalations.reopen(ref, OTHER, "Nosy."),
     lambda s, ref: s.escalations.comment(ref, OTHER, "Nosy."),
     lambda s, ref: s.escalations.audit(ref, OTHER),
+    # pressing Resolve, before any form opens
+    lambda s, ref: s.escalations.require_advisor(ref, OTHER, "resolve"),
 ]
+
+
+def test_an_advisor_may_open_the_resolve_form(store, case):
+    before = actions(store, case.ref)
+    store.escalations.require_advisor(case.ref, ADVISOR, "resolve")
+    assert actions(store, case.ref) == before
 
 
 @pytest.mark.parametrize("attempt", UNAUTHORISED)

@@ -1,0 +1,280 @@
+"""The Bolt app, and the services its listeners share.
+
+    services = Services.open(settings)          # engine, store (and, below, Slack client, advisors)
+    app = build_app(settings, services)         # slack_bolt.App, listeners registered
+
+Every request is acknowledged at once; the work (answering, Web API calls, notices) runs
+afterwards in Bolt's lazy listeners, on a pool of its own so that slow work never delays an
+acknowledgement. ``services.shutdown()`` waits for that work before the store closes.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+from slack_bolt import App
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from ..config import Settings
+from ..errors import CanipostError, KnowledgeErrors
+from ..logs import current_request_id, log
+
+ADVISOR_GROUP_TTL_S = 300.0
+WEB_API_TIMEOUT_S = 10
+# The work is mostly waiting on Slack's Web API: enough threads to overlap the waits.
+WORK_THREADS = 16
+
+
+class InlineExecutor(Executor):
+    """Runs what is submitted at once, on the caller's thread.
+
+    Bolt (with process_before_response=False) hands each listener's ack function to its
+    listener executor, then polls for the acknowledgement every 10 ms. canipost's ack
+    functions only look at the request and acknowledge, so they run on the request's own
+    thread: the acknowledgement is ready before Bolt first looks, and no thread is handed a
+    request just to wait for it. Everything slow is in lazy listeners, on the work pool.
+    """
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads the future
+            future.set_exception(exc)
+        return future
+
+
+def make_client(settings: Settings) -> WebClient:
+    """The Web API client, at ``SLACK_API_URL`` (slack.com, GovSlack, a proxy or a test stand-in)."""
+    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                     timeout=WEB_API_TIMEOUT_S)
+
+
+class Advisors:
+    """Who the ethics advisors are: ``CANIPOST_ADVISORS`` user ids, or one user group's members.
+
+    A group's members are fetched with usergroups.users.list and kept a few minutes, so a
+    button press rarely waits for Slack; if Slack cannot be asked, the last list known is
+    used, and with none, nobody is treated as an advisor (refusing is the safe mistake).
+    """
+
+    def __init__(self, settings: Settings, client: WebClient | None, ttl: float = ADVISOR_GROUP_TTL_S,
+                 clock: Callable[[], float] = time.monotonic):
+        self.ids = frozenset(settings.advisors)
+        self.group = settings.advisors_group
+        self.client = client
+        self.ttl = ttl
+        self.clock = clock
+        self._members: frozenset[str] | None = None
+        self._fetched_at = 0.0
+        self._lock = threading.Lock()
+
+    def known(self, user_id: str) -> bool | None:
+        """Whether ``user_id`` is an advisor, if that can be told without asking Slack."""
+        if not self.group:
+            return user_id in self.ids
+        if self._members is not None and self.clock() - self._fetched_at < self.ttl:
+            return user_id in self._members
+        return None
+
+    def check(self, user_id: str) -> bool:
+        """Whether ``user_id`` is an advisor (may ask Slack for the group's members)."""
+        answer = self.known(user_id)
+        if answer is not None:
+            return answer
+        with self._lock:
+            answer = self.known(user_id)  # another thread may have fetched it meanwhile
+            if answer is not None:
+                return answer
+            try:
+                response = self.client.usergroups_users_list(usergroup=self.group)
+                self._members = frozenset(response.get("users") or [])
+                self._fetched_at = self.clock()
+                log("advisors_fetched", group=self.group, members=len(self._members))
+            except Exception as exc:  # noqa: BLE001 - any failure: fall back, and say so
+                error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                log("advisors_fetch_failed", level=logging.WARNING, group=self.group, error=error,
+                    using="the last list fetched" if self._members is not None else "nobody")
+                if self._members is None:
+                    return False
+            return user_id in self._members
+
+
+class Threads:
+    """Threads canipost answered in (and ones it looked at and did not), most recent kept.
+
+    A reply in a thread reaches canipost as a plain channel message; this tells whether to
+    answer it without asking Slack each time.
+    """
+
+    def __init__(self, size: int = 5000):
+        self.size = size
+        self._seen: collections.OrderedDict[tuple[str, str], bool] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def mark(self, channel: str, thread_ts: str, ours: bool = True) -> None:
+        with self._lock:
+            self._seen[(channel, thread_ts)] = ours
+            self._seen.move_to_end((channel, thread_ts))
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+
+    def known(self, channel: str, thread_ts: str) -> bool | None:
+        with self._lock:
+            return self._seen.get((channel, thread_ts))
+
+
+class Services:
+    """What the listeners work with: settings, the engine (swapped on reload), the store,
+    the Slack client, the advisors, and the pool the slow work runs on."""
+
+    def __init__(self, settings: Settings, engine, store, client: WebClient | None = None):
+        self.settings = settings
+        self._engine = engine
+        self.store = store
+        self.client = client
+        self.advisors = Advisors(settings, client)
+        self.threads = Threads()
+        self.executors: list[ThreadPoolExecutor] = []
+        self.loaded_at = time.time()
+        self._reload_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: Settings) -> "Services":
+        """The engine over ``settings.knowledge_dir`` (validated) and the store, with precedents."""
+        from ..engine import Engine
+        from ..store import Store
+
+        engine = Engine.load(settings.knowledge_dir, default_profile=settings.profile)
+        store = Store.open(settings)
+        services = cls(settings, engine, store)
+        try:
+            services.refresh_precedents()
+        except BaseException:
+            store.close()
+            raise
+        return services
+
+    @property
+    def engine(self):
+        return self._engine
+
+    def refresh_precedents(self) -> None:
+        self._engine.precedents.replace(self.store.precedents.list())
+
+    def reload_knowledge(self) -> bool:
+        """Load the knowledge base again and switch to it, if it is valid; else keep the old one.
+
+        The new engine is built and tried beside the old, then swapped in with one
+        assignment: a question being answered finishes on the engine it started with.
+        """
+        from ..engine import Engine
+
+        with self._reload_lock:
+            started = time.monotonic()
+            try:
+                engine = Engine.load(self.settings.knowledge_dir, default_profile=self.settings.profile)
+                engine.answer("Can I post a photo of my team's morning tea?", mode="ask")
+                engine.precedents.replace(self.store.precedents.list())
+            except KnowledgeErrors as exc:
+                log("knowledge_reload_refused", level=logging.ERROR, problems=len(exc.errors),
+                    errors=[str(e) for e in exc.errors[:20]], kept="the knowledge base already loaded")
+                return False
+            except CanipostError as exc:
+                log("knowledge_reload_refused", level=logging.ERROR, errors=[str(exc)],
+                    kept="the knowledge base already loaded")
+                return False
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the old engine stays
+                logging.getLogger("canipost").error("knowledge_reload_refused", exc_info=True, extra={
+                    "fields": {"errors": [type(exc).__name__], "kept": "the knowledge base already loaded"}})
+                return False
+            self._engine = engine
+            self.loaded_at = time.time()
+            log("knowledge_reloaded", profile=self.settings.profile,
+                provisions=len(engine.kb.provisions_for(self.settings.profile)),
+                seconds=round(time.monotonic() - started, 3))
+            return True
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        engine = self._engine
+        try:
+            self.store.database.query("SELECT 1")
+            database = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            database = f"error: {type(exc).__name__}"
+        body = {
+            "status": "ok" if database == "ok" else "error",
+            "profile": self.settings.profile,
+            "provisions": len(engine.kb.provisions_for(self.settings.profile)),
+            "knowledge": "custom" if self.settings.knowledge_dir else "bundled",
+            "knowledge_loaded_at": int(self.loaded_at),
+            "database": database,
+        }
+        return database == "ok", body
+
+    def shutdown(self) -> None:
+        """Finish the work already accepted, then close the store."""
+        for executor in self.executors:
+            executor.shutdown(wait=True)
+        self.store.close()
+        log("stopped")
+
+
+def _quiet_token_warning(make: Callable[[], App]) -> App:
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and, the client being given
+    # too, warns that the token "will be unused": true, harmless, and alarming in a log.
+    framework = logging.getLogger("slack_bolt.App")
+
+    def drop(record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+    framework.addFilter(drop)
+    try:
+        return make()
+    finally:
+        framework.removeFilter(drop)
+
+
+def build_app(settings: Settings, services: Services | None = None, *, socket_mode: bool = False) -> App:
+    """The Bolt app: signed requests only (HTTP mode), listeners registered, work after the ack."""
+    from .listeners import register_listeners
+
+    services = services or Services.open(settings)
+    if services.client is None:
+        services.client = make_client(settings)
+        services.advisors.client = services.client
+    work_pool = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="canipost-work")
+    services.executors = [work_pool]
+    app = _quiet_token_warning(lambda: App(
+        name="canipost",
+        client=services.client,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        # auth.test runs on the first request instead: a Slack that is briefly unreachable
+        # at start-up must not stop the service from starting (and answering /healthz).
+        token_verification_enabled=False,
+        process_before_response=False,
+        listener_executor=InlineExecutor(),
+        # Slack retries what is not handled; every kind of request has a listener anyway.
+        raise_error_for_unhandled_request=False,
+    ))
+    # Bolt runs lazy work on the listener executor too, which here runs everything inline:
+    # the slow work gets a pool of its own, so no acknowledgement ever waits behind it.
+    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(logger=app.logger, executor=work_pool)
+
+    @app.middleware
+    def request_id(context, next):  # noqa: A002 - Bolt's name for it
+        # Lazy work runs on other threads: the id rides in the context to tag their logs.
+        context["request_id"] = current_request_id() or uuid.uuid4().hex[:12]
+        return next()
+
+    register_listeners(app, services)
+    return app

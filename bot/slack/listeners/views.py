@@ -1,0 +1,172 @@
+"""Modal submissions: a draft to check, an escalation to send, a case to resolve.
+
+A submission is acknowledged at once: the check modal closes, the other two show "a
+moment..." and are updated with the outcome when the work is done.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from ...errors import CanipostError
+from ...logs import log
+from ...store import Actor
+from .. import blocks
+from ..app import Services
+from .common import ReplyFailed, Turn, give_answer, lazy, send_to_response_url
+from .home import publish_home
+
+LOGGER = logging.getLogger("canipost")
+
+
+def register(app, services: Services) -> None:
+    app.view(blocks.VIEW_CHECK)(ack=_close, lazy=[lazy(services, check_draft)])
+    app.view(blocks.VIEW_ESCALATE)(ack=_sending, lazy=[lazy(services, send_escalation)])
+    app.view(blocks.VIEW_RESOLVE)(ack=_saving, lazy=[lazy(services, save_resolution)])
+
+
+def _close(ack) -> None:
+    ack()
+
+
+def _sending(ack) -> None:
+    ack(response_action="update", view=blocks.info_modal("Escalate", ":hourglass_flowing_sand: Sending it to the "
+                                                                     "ethics advisors\u2026"))
+
+
+def _saving(ack, view) -> None:
+    ref = blocks.read_metadata(view).get("ref", "")
+    saving = blocks.info_modal(f"Resolve {ref}"[:24], ":hourglass_flowing_sand: Saving\u2026")
+    ack(response_action="update", view=saving)
+
+
+def _best_effort(what: str, step, *args, **kwargs) -> bool:
+    try:
+        step(*args, **kwargs)
+        return True
+    except Exception as exc:  # noqa: BLE001 - one failed courtesy must not undo the rest
+        LOGGER.warning(what + "_failed", extra={"fields": {
+            "error": exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__}})
+        return False
+
+
+# -- /canipost's modal --------------------------------------------------------------------
+
+def check_draft(turn: Turn) -> None:
+    view = turn.body["view"]
+    meta = blocks.read_metadata(view)
+    # Typed into a modal, the text is plain already: no Slack markup to undo.
+    draft = blocks.submitted(view, blocks.INPUT_DRAFT) or ""
+    capacity = blocks.submitted(view, blocks.INPUT_CAPACITY)
+    given = give_answer(turn, draft, mode="check", capacity=capacity, source="modal", channel=meta.get("c"))
+    try:
+        send_to_response_url(meta.get("r"), given.text, given.blocks)
+    except (ReplyFailed, OSError) as exc:
+        # The command's response URL lasts 30 minutes; after that, a direct message.
+        log("reply_moved_to_dm", reason=str(exc))
+        turn.client.chat_postMessage(channel=turn.user_id, text=given.text, blocks=given.blocks,
+                                     unfurl_links=False, unfurl_media=False)
+    given.delivered()
+
+
+# -- escalations --------------------------------------------------------------------------
+
+def send_escalation(turn: Turn) -> None:
+    services, view = turn.services, turn.body["view"]
+    meta = blocks.read_metadata(view)
+    plan = blocks.submitted(view, blocks.INPUT_PLAN)
+    context = blocks.submitted(view, blocks.INPUT_CONTEXT)
+    parts = ([f"What they plan to post:\n{plan.strip()}"] if plan else []) + ([context.strip()] if context else [])
+    try:
+        case = services.store.escalate(
+            meta.get("a", ""), Actor(turn.user_id, turn.user_name), context="\n\n".join(parts) or None,
+            urgency=blocks.submitted(view, blocks.INPUT_URGENCY) or "normal",
+            # The view is this one submission: a retry or a double click makes no second case.
+            source_key=f"slack:view:{view['id']}",
+            keep_personal_details="keep" in (blocks.submitted(view, blocks.INPUT_KEEP_DETAILS) or []))
+    except CanipostError as exc:
+        turn.client.views_update(view_id=view["id"], view=blocks.info_modal("Escalate", blocks.escape(str(exc))))
+        return
+    log("escalated", ref=case.ref, created=case.created, urgency=case.urgency, verdict=case.verdict)
+    announced = announce(turn, case)
+    confirmed = _best_effort("escalation_confirmation", turn.client.views_update, view_id=view["id"],
+                             view=blocks.escalated_modal(case.ref, announced))
+    if not confirmed:
+        text, message_blocks = blocks.message(blocks.escalated_text(case.ref, announced))
+        _best_effort("escalation_confirmation_dm", turn.client.chat_postMessage, channel=turn.user_id, text=text,
+                     blocks=message_blocks)
+    _mark_answer_escalated(turn, meta, case.ref)
+
+
+def announce(turn: Turn, case) -> bool:
+    """Post the case to the advisors' channel, once, however often this is called."""
+    services = turn.services
+    channel = services.settings.advisors_channel
+    if not channel:
+        log("escalation_not_announced", level=logging.WARNING, ref=case.ref,
+            reason="CANIPOST_ADVISORS_CHANNEL is not set")
+        return False
+    key = f"slack:notice:{case.ref}"
+    if not services.store.events.begin(key):
+        return True
+    text, notice = blocks.escalation_notice(case)
+    try:
+        turn.client.chat_postMessage(channel=channel, text=text, blocks=notice, unfurl_links=False, unfurl_media=False)
+    except Exception as exc:  # noqa: BLE001 - the case exists; advisors still see it in their queue
+        services.store.events.release(key)
+        log("escalation_not_announced", level=logging.ERROR, ref=case.ref, channel=channel,
+            reason=exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
+        return False
+    services.store.events.finish(key)
+    return True
+
+
+def _mark_answer_escalated(turn: Turn, meta: dict, ref: str) -> None:
+    """The answer's Escalate button becomes "Escalated as CP-...", where it is shown."""
+    try:
+        logged = turn.services.store.answers.get(meta.get("a", ""))
+    except CanipostError:
+        return
+    shown = blocks.Shown.decode(meta.get("s")).but(escalated=ref)
+    text, answer_blocks = blocks.answer_text(logged.answer), blocks.answer_blocks(logged.answer, logged.id, shown)
+    if meta.get("r"):
+        _best_effort("answer_update", send_to_response_url, meta["r"], text, answer_blocks, replace=True)
+    elif meta.get("c") and meta.get("t"):
+        _best_effort("answer_update", turn.client.chat_update, channel=meta["c"], ts=meta["t"], text=text,
+                     blocks=answer_blocks)
+
+
+# -- resolving ----------------------------------------------------------------------------
+
+def save_resolution(turn: Turn) -> None:
+    services, view = turn.services, turn.body["view"]
+    meta = blocks.read_metadata(view)
+    ref = meta.get("ref", "")
+    actor = turn.actor()
+    precedent = "yes" in (blocks.submitted(view, blocks.INPUT_PRECEDENT) or [])
+    try:
+        case = services.store.escalations.resolve(ref, actor, blocks.submitted(view, blocks.INPUT_ANSWER) or "",
+                                                  precedent=precedent)
+    except CanipostError as exc:
+        turn.client.views_update(view_id=view["id"], view=blocks.info_modal("Resolve", blocks.escape(str(exc))))
+        return
+    log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
+    if case.precedent:
+        services.refresh_precedents()
+    told = False
+    if blocks.is_slack_user(case.asker_id):
+        text, message_blocks = blocks.resolution_message(case)
+        told = _best_effort("resolution_dm", turn.client.chat_postMessage, channel=case.asker_id, text=text,
+                            blocks=message_blocks, unfurl_links=False, unfurl_media=False)
+    done = blocks.resolved_modal(case) if told else blocks.info_modal(
+        "Resolved", f":white_check_mark: *{blocks.escape(case.ref)}* is resolved and your answer is saved, but I "
+                    "could not send it to the asker: please pass it on to them yourself.")
+    _best_effort("resolution_confirmation", turn.client.views_update, view_id=view["id"], view=done)
+    if meta.get("c") and meta.get("t"):
+        text, notice = blocks.escalation_notice(case)
+        _best_effort("notice_update", turn.client.chat_update, channel=meta["c"], ts=meta["t"], text=text,
+                     blocks=notice)
+    if meta.get("h"):
+        _best_effort("home_update", publish_home, services, turn.client, turn.user_id)

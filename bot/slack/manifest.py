@@ -1,0 +1,49 @@
+"""What the Slack app asks of Slack: scopes, events, the command and the shortcut.
+
+``deploy/manifest.yml`` is what an admin pastes into Slack; these constants are what the code
+relies on. A test keeps the two in agreement, and another checks that every Web API method
+the app calls is listed in :data:`METHOD_SCOPES`; ``canipost doctor`` compares a bot token's
+granted scopes with :data:`BOT_SCOPES`.
+
+Least privilege: a scope is here only because a method or event below needs it.
+"""
+
+from __future__ import annotations
+
+COMMAND = "/canipost"
+COMMAND_USAGE = "[--official | --professional] your draft post, or help"
+SHORTCUT_CALLBACK_ID = "check_before_posting"
+SHORTCUT_NAME = "Check before posting"
+
+#: Web API methods the app calls, and the bot scope each needs (None: no scope needed).
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",  # answers in threads and DMs, notices, the asker's DM
+    "chat.postEphemeral": "chat:write",  # refusals shown only to the advisor who clicked
+    "chat.update": "chat:write",  # answers and notices updated in place
+    # Is this thread one canipost answered in? (groups:history in private channels, listed below.)
+    "conversations.replies": "channels:history",
+    "usergroups.users.list": "usergroups:read",  # CANIPOST_ADVISORS as a user group
+    "views.open": None,
+    "views.update": None,
+    "views.publish": None,
+}
+
+#: Bot events, and the scope each needs (None: no scope needed).
+EVENT_SCOPES: dict[str, str | None] = {
+    "app_mention": "app_mentions:read",
+    "app_home_opened": None,
+    "message.im": "im:history",  # questions sent to canipost directly
+    "message.channels": "channels:history",  # replies in a thread canipost answered in
+    "message.groups": "groups:history",  # the same in private channels
+}
+
+BOT_EVENTS: tuple[str, ...] = tuple(EVENT_SCOPES)
+
+#: ``commands`` covers both the slash command and the message shortcut.
+BOT_SCOPES: tuple[str, ...] = tuple(sorted(
+    {s for s in METHOD_SCOPES.values() if s} | {s for s in EVENT_SCOPES.values() if s} | {"commands"}
+))
+
+COMMANDS: tuple[str, ...] = (COMMAND,)
+SHORTCUTS: tuple[str, ...] = (SHORTCUT_CALLBACK_ID,)

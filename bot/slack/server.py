@@ -1,0 +1,215 @@
+"""The service: an ASGI app for uvicorn, in HTTP mode or beside a Socket Mode connection.
+
+    POST /slack/events   every Slack request (events, commands, shortcuts, buttons, modals),
+                         checked against the signing secret by Bolt (HTTP mode only)
+    GET  /healthz        200 {"status": "ok", "profile", "provisions", "database", ...}, or 503
+
+Bolt's ASGI adapter runs ``App.dispatch`` on the event loop itself; here it runs on a pool of
+threads, so one request waiting for its acknowledgement does not hold up the others.
+
+Signals: SIGTERM (uvicorn) stops accepting requests and lets those in flight finish; then
+the lazy work already accepted is finished, and the store closed. SIGHUP reloads the
+knowledge base (an invalid one is refused and the old one kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import logging
+import signal
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
+
+from slack_bolt import App
+from slack_bolt.adapter.asgi import SlackRequestHandler
+from slack_bolt.request import BoltRequest
+
+from ..config import Settings
+from ..errors import CanipostError
+from ..logs import log, request_scope
+from .app import Services, build_app
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+# Dispatching is CPU work (acknowledgements run inline; the slow work is queued): a few threads.
+DISPATCH_THREADS = 4
+GRACEFUL_SHUTDOWN_S = 25
+GC_THRESHOLD = 20_000  # within compose's 30-second stop_grace_period
+
+LOGGER = logging.getLogger("canipost")
+
+
+class ThreadedSlackRequestHandler(SlackRequestHandler):
+    """Bolt's ASGI handler, dispatching on a thread pool instead of the event loop."""
+
+    def __init__(self, app: App, executor: ThreadPoolExecutor, path: str = EVENTS_PATH):
+        super().__init__(app, path)
+        self.executor = executor
+
+    async def dispatch(self, request) -> Any:
+        body = await request.get_raw_body()
+        query, headers = request.query_string, request.get_headers()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self._dispatch, body, query, headers)
+
+    def _dispatch(self, body: str, query: str, headers: dict) -> Any:
+        with request_scope():
+            return self.app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+
+
+class Server:
+    """The ASGI application: Slack's endpoint (unless in Socket Mode), the health check and
+    the lifecycle (startup hooks; on shutdown, finish the work and close the store)."""
+
+    def __init__(self, services: Services, app: App | None = None, *,
+                 on_startup: tuple[Callable[[], None], ...] = (), on_shutdown: tuple[Callable[[], None], ...] = (),
+                 status: Callable[[], dict[str, Any]] | None = None):
+        self.services = services
+        self.status = status
+        self.dispatch_pool = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="canipost-http")
+        self.slack = ThreadedSlackRequestHandler(app, self.dispatch_pool) if app is not None else None
+        self.on_startup = on_startup
+        self.on_shutdown = on_shutdown
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            if scope["path"] == HEALTH_PATH:
+                await self._health(scope, send)
+            elif scope["path"] == EVENTS_PATH and self.slack is not None:
+                await self.slack(scope, receive, send)
+            else:
+                await _json(send, 404, {"error": "not found"})
+
+    async def _health(self, scope, send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _json(send, 405, {"error": "method not allowed"}, {"allow": "GET, HEAD"})
+            return
+        # The database check takes the store's lock: off the event loop.
+        ok, body = await asyncio.get_running_loop().run_in_executor(self.dispatch_pool, self.services.health)
+        if self.status is not None:
+            body.update(self.status())
+        await _json(send, 200 if ok else 503, body, head=scope["method"] == "HEAD")
+
+    async def _lifespan(self, receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    for hook in self.on_startup:
+                        await asyncio.to_thread(hook)
+                except Exception as exc:  # noqa: BLE001 - reported to uvicorn, which exits
+                    LOGGER.error("startup_failed", exc_info=True)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await asyncio.to_thread(self.shutdown)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def shutdown(self) -> None:
+        """After uvicorn has let the requests in flight finish: stop taking work, finish the
+        lazy work already accepted, close the store."""
+        log("stopping")
+        for hook in self.on_shutdown:
+            try:
+                hook()
+            except Exception:  # noqa: BLE001 - keep shutting down
+                LOGGER.warning("shutdown_step_failed", exc_info=True)
+        self.dispatch_pool.shutdown(wait=True)
+        self.services.shutdown()
+
+
+async def _json(send, status: int, body: dict, headers: dict | None = None, head: bool = False) -> None:
+    payload = json.dumps(body).encode()
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                   (b"cache-control", b"no-store")]
+    raw_headers += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": b"" if head else payload})
+
+
+def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port: int | None = None) -> int:
+    """Run canipost until SIGTERM: Socket Mode when SLACK_APP_TOKEN is set (unless ``http``),
+    else HTTP on ``port``. The HTTP server runs in both modes, for /healthz."""
+    import uvicorn
+
+    socket_mode = bool(settings.slack_app_token) and not http
+    services = Services.open(settings)
+    app = build_app(settings, services, socket_mode=socket_mode)
+    on_startup: tuple[Callable[[], None], ...] = ()
+    on_shutdown: tuple[Callable[[], None], ...] = ()
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+
+        def connect() -> None:
+            # A refused token fails here, and stops the service: retrying would not help. A
+            # network that drops the connection is retried by the client, every 10 seconds.
+            try:
+                handler.connect()
+            except Exception as exc:
+                raise CanipostError(f"could not connect to Slack in Socket Mode: {exc}") from None
+            if handler.client.is_connected():
+                log("socket_mode_connected")
+            else:
+                log("socket_mode_not_connected", level=logging.WARNING, retry="every 10 seconds")
+
+        on_startup, on_shutdown = (connect,), (handler.close,)
+
+    def status() -> dict[str, Any]:
+        # Informational: a dropped connection is retried, and restarting would not help it.
+        if not socket_mode:
+            return {"mode": "http"}
+        return {"mode": "socket", "socket_connected": handler.client.is_connected()}
+
+    server = Server(services, None if socket_mode else app, on_startup=on_startup, on_shutdown=on_shutdown,
+                    status=status)
+    _tune_gc()
+    _handle_signals(services)
+    port = port or settings.port
+    log("serving", mode="socket" if socket_mode else "http", host=host, port=port, profile=settings.profile,
+        provisions=len(services.engine.kb.provisions_for(settings.profile)), api_url=settings.slack_api_url,
+        events=None if socket_mode else EVENTS_PATH)
+    uvicorn.run(server, host=host, port=port, log_config=None, access_log=False, lifespan="on",
+                http="httptools", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
+    return 0
+
+
+def _tune_gc() -> None:
+    """The engine's indexes are a large object graph that lives as long as the process: frozen,
+    the collector stops walking it again and again. Each request allocates thousands of
+    short-lived objects (Bolt copies every request for its lazy listener): a larger first
+    generation collects them in fewer, cheaper passes. Together they take the collector's
+    pauses out of the acknowledgement times under load."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
+
+
+def _handle_signals(services: Services) -> None:
+    def reload_and_refreeze() -> None:
+        if services.reload_knowledge():
+            gc.unfreeze()  # let the old engine go
+            gc.collect()
+            gc.freeze()
+
+    def reload(signum, frame) -> None:
+        log("reload_requested", signal="SIGHUP")
+        # Loading takes a moment; the signal handler runs on the event loop's thread.
+        threading.Thread(target=reload_and_refreeze, name="canipost-reload", daemon=True).start()
+
+    def stopped(signum, frame) -> None:
+        # uvicorn handles SIGTERM itself, then raises it again once it has shut down, to
+        # whatever handler was there before: this one, so that a clean stop exits with 0.
+        sys.exit(0)
+
+    signal.signal(signal.SIGHUP, reload)
+    signal.signal(signal.SIGTERM, stopped)
