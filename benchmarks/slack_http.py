@@ -26,6 +26,7 @@ import hmac
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -255,6 +256,7 @@ async def run(args: argparse.Namespace) -> int:
         except subprocess.TimeoutExpired:
             process.kill()
         log_file.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def main() -> int:
