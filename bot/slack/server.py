@@ -37,8 +37,8 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Dispatching is CPU work (acknowledgements run inline; the slow work is queued): a few threads.
 DISPATCH_THREADS = 4
-GRACEFUL_SHUTDOWN_S = 25
-GC_THRESHOLD = 20_000  # within compose's 30-second stop_grace_period
+GRACEFUL_SHUTDOWN_S = 25  # within compose's 30-second stop_grace_period
+GC_THRESHOLD = 20_000  # see _tune_gc
 
 LOGGER = logging.getLogger("canipost")
 
