@@ -97,27 +97,30 @@ class Detectors:
             sentence = text[start:end]
             if any(u.search(sentence) for u in unless):
                 continue
-            # The companion may sit in the sentence before ("The Minister said X. Total nonsense.").
+            # The companion may sit in the sentence before or after ("The Minister said X. Total
+            # nonsense."; "My manager is fiddling the figures. I'll post it on Reddit.").
             window_start = spans[index - 1][0] if index else start
+            window_end = spans[index + 1][1] if index + 1 < len(spans) else end
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
                     if any(a.fullmatch(m.group(0)) for a in spec.allow):
                         continue
                     s, e = start + m.start(), start + m.end()
                     if companions:
-                        other = self._companion(text, companions, start, end, window_start, (s, e), spec.near)
+                        other = self._companion(text, companions, start, end, window_start, window_end, (s, e),
+                                                spec.near)
                         if other is None:
                             continue
-                        if other[0] >= start:  # same sentence: report the span covering both
+                        if start <= other[0] and other[1] <= end:  # same sentence: report the span covering both
                             s, e = min(s, other[0]), max(e, other[1])
                     hits.append(Finding(spec.kind, text[s:e], s, e, spec))
         return hits
 
     @staticmethod
-    def _companion(text: str, companions, start: int, end: int, window_start: int, hit: tuple[int, int],
-                   near: int | None) -> tuple[int, int] | None:
+    def _companion(text: str, companions, start: int, end: int, window_start: int, window_end: int,
+                   hit: tuple[int, int], near: int | None) -> tuple[int, int] | None:
         """Where a companion matches: in the sentence if it can (the nearest, within ``near`` words
-        of the hit when that is set), else in the sentence before."""
+        of the hit when that is set), else in the sentence before or after."""
         spans = [m.span() for c in companions for m in c.finditer(text, start, end)]
         if spans:
             def gap(span: tuple[int, int]) -> int:
@@ -126,7 +129,7 @@ class Detectors:
             nearest = min(spans, key=gap)
             return nearest if near is None or gap(nearest) <= near else None
         for c in companions:
-            found = c.search(text, window_start, start)
+            found = c.search(text, window_start, start) or c.search(text, end, window_end)
             if found:
                 return found.span()
         return None

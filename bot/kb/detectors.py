@@ -3,7 +3,7 @@
 ``detectors.yaml`` holds one entry per kind of finding. A detector fires on a sentence
 when one of its ``patterns`` matches and, if it has ``with`` patterns, one of those
 matches in the same sentence too (within ``near`` words, if given; failing that, in the
-sentence before), and none of its ``unless`` patterns does. Patterns are
+sentence before or after), and none of its ``unless`` patterns does. Patterns are
 regular expressions, case-insensitive unless they say ``(?-i:...)``; a pattern list may be
 split by jurisdiction (``all``, ``AU``, ``NZ``, ``UK``, ``CA``). A few detectors need code
 (``builtin: email``, ``phone``, ``person``); their data still sets topics, effect and advice.

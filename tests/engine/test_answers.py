@@ -229,3 +229,23 @@ def test_professional_comment_always_carries_its_duties(engine):
     after = engine.answer("I answered a question on an actuarial forum yesterday. Anything I need to do afterwards?",
                           mode="ask", profile="au-treasury", capacity="official")
     assert "au.treasury.official-approval" not in [c.provision.id for c in after.provisions]
+
+
+def test_an_official_site_pointing_at_a_personal_account_is_refused_where_a_source_says_so(engine):
+    question = "Should the Instagram button on our web page point to our director's personal profile?"
+    ca = engine.answer(question, mode="ask", profile="ca-fps", capacity="official")
+    assert ca.verdict == "do-not-post"
+    assert any(f.kind == "unofficial-account-link" for f in ca.findings)
+    assert "ca.comms-policy.icons-official-accounts" in [c.provision.id for c in ca.provisions]
+    uk = engine.answer(question, mode="ask", profile="uk-cs", capacity="official")
+    assert uk.verdict == "caution"  # the UK sources speak of identification only as a reminder
+    official = engine.answer("Should the Instagram button on our web page point to our official account?",
+                             mode="ask", profile="ca-fps", capacity="official")
+    assert not any(f.kind == "unofficial-account-link" for f in official.findings)
+
+
+def test_hinting_at_a_clients_identity_is_not_for_a_personal_post_either(engine):
+    answer = engine.answer("Guess which famous chef came into my office today asking about his tax debt 😂",
+                           mode="check", profile="au-aps", capacity="personal")
+    assert answer.verdict == "do-not-post"
+    assert any(f.kind == "client-details" for f in answer.findings)

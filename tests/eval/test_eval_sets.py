@@ -8,13 +8,14 @@ from canipost.evaluation import evaluate, load_cases
 
 HERE = Path(__file__).resolve().parent
 
-# set: (verdict accuracy, topic recall@3, unsafe answers allowed); over-cautious answers must be none.
-# holdout.yaml keeps one unsafe answer on record: a question about pointing a website's social media
-# icon at a minister's personal account, where the provision's effect has to serve neutral questions too.
+# set: (verdict accuracy, topic recall@3); unsafe and over-cautious answers must be none.
+# holdout.yaml and final.yaml were written apart from the engine and scored once before any tuning;
+# the README records both first-look figures.
 FLOORS = {
-    "dev.yaml": (0.90, 0.90, 0),
-    "cases.yaml": (0.90, 0.90, 0),
-    "holdout.yaml": (0.90, 0.85, 1),
+    "dev.yaml": (0.90, 0.90),
+    "cases.yaml": (0.90, 0.90),
+    "holdout.yaml": (0.90, 0.85),
+    "final.yaml": (0.90, 0.85),
 }
 
 
@@ -22,9 +23,9 @@ FLOORS = {
 def test_measures_stay_above_their_floors(engine, name):
     report = evaluate(engine, load_cases(HERE / name))
     detail = report.summary() + "\n" + "\n".join(report.misses())
-    verdict_floor, recall_floor, unsafe_allowed = FLOORS[name]
+    verdict_floor, recall_floor = FLOORS[name]
     assert report.errors == 0, detail
-    assert report.unsafe <= unsafe_allowed, detail
+    assert report.unsafe == 0, detail
     assert report.over_cautious == 0, detail
     assert report.verdict_accuracy >= verdict_floor, detail
     assert report.topic_recall >= recall_floor, detail

@@ -32,6 +32,10 @@ MILDER_BY_SOURCE = {
     ("nz-ps", "work-email", "personal"),
     ("uk-cs", "work-email", "personal"),
     ("au-aps", "disclaimer-question", "official"),  # the APS texts on identifying yourself are reminders
+    ("au-aps", "unofficial-account-link", "official"),  # only Canada's policy says where official icons link
+    ("au-treasury", "unofficial-account-link", "official"),
+    ("nz-ps", "unofficial-account-link", "official"),
+    ("uk-cs", "unofficial-account-link", "official"),
 }
 
 
