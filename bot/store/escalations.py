@@ -321,6 +321,13 @@ class Escalations:
 
         return self._transition(ref, actor, "reopen", "reopened", check, apply)
 
+    def record_notice(self, ref: str | int, channel: str, ts: str) -> None:
+        """Remember the advisors' channel message that announced the case (not a step in the case:
+        no audit row), so whichever button moves the case on can update it."""
+        number = parse_ref(ref)
+        with self.database.write() as db:
+            db.execute("UPDATE escalations SET notice_channel = ?, notice_ts = ? WHERE id = ?", [channel, ts, number])
+
     # -- retention ------------------------------------------------------------------------
 
     def purge(self, retention_days: int, now: dt.datetime | None = None, actor: Actor = SYSTEM) -> list[str]:

@@ -82,6 +82,8 @@ class Escalation:
     resolved_at: str | None
     purged_at: str | None
     precedent: bool = False
+    notice_channel: str | None = None
+    notice_ts: str | None = None
     provisions: list[dict[str, Any]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     #: False when :meth:`Escalations.create` found the case already made by the same interaction.
@@ -113,5 +115,6 @@ class Escalation:
             assignee_id=row["assignee_id"], assignee_name=row["assignee_name"], claimed_at=row["claimed_at"],
             resolution=row["resolution"], resolved_at=row["resolved_at"], purged_at=row["purged_at"],
             precedent=bool(row.get("precedent")),
+            notice_channel=row.get("notice_channel"), notice_ts=row.get("notice_ts"),
             **extra,
         )

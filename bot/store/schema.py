@@ -191,6 +191,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         # case is created (the findings' spans refer to the text as first written).
         "ALTER TABLE escalations ADD COLUMN question_anonymised TEXT",
     )),
+    Migration("where each case was announced", _script(
+        # The advisors' channel message for the case, so a claim or resolution made anywhere
+        # (the Home tab, another notice) can bring it up to date.
+        "ALTER TABLE escalations ADD COLUMN notice_channel TEXT",
+        "ALTER TABLE escalations ADD COLUMN notice_ts TEXT",
+    )),
 )
 
 LATEST = len(MIGRATIONS)

@@ -85,6 +85,8 @@ def test_escalate_notice_claim_resolve_and_the_asker_is_told(slack, standin, app
     claimed = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("ts") == notice.response["ts"],
                                mark=mark)[0]
     assert "Claimed" in text_of(claimed.blocks) and [b["action_id"] for b in buttons(claimed.blocks)] == ["resolve"]
+    time.sleep(0.2)
+    assert len([c for c in standin.since(mark) if c.method == "chat.update"]) == 1, "the notice is updated once"
 
     # Resolving asks for the answer in a modal, with the option of a precedent.
     resolve_view, _ = open_modal(slack, standin, ADVISOR, "resolve", ref, **where)
@@ -150,7 +152,8 @@ def test_contact_details_are_kept_only_if_the_asker_says_so(slack, standin, app)
 
 def test_app_home_for_staff_and_for_advisors(slack, standin, app):
     asker = uid("U")
-    case, *_ = escalate(slack, standin, app, asker)
+    case, notice, *_ = escalate(slack, standin, app, asker)
+    assert (case["notice_channel"], case["notice_ts"]) == (ADVISORS_CHANNEL, notice.response["ts"])
     mark = standin.mark()
     slack.home_opened(asker)
     home = standin.wait_for(lambda c: c.method == "views.publish" and c.body.get("user_id") == asker, mark=mark)[0]
@@ -173,6 +176,19 @@ def test_app_home_for_staff_and_for_advisors(slack, standin, app):
                                  mark=mark)[0]
     assert "claimed by you" in text_of(refreshed.view["blocks"])
     assert app.rows("SELECT status FROM escalations WHERE ref = ?", (case["ref"],))[0]["status"] == "claimed"
+    # ... and the notice in the advisors' channel, so no one else picks it up.
+    claimed = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("ts") == notice.response["ts"],
+                               mark=mark)[0]
+    assert "Claimed" in text_of(claimed.blocks)
+
+    # Resolving from the Home tab brings both up to date too.
+    home_view = {"id": home.response["view"]["id"], "type": "home"}
+    resolve_view, mark = open_modal(slack, standin, ADVISOR, "resolve", case["ref"], view=home_view)
+    slack.submit(ADVISOR, resolve_view, {"answer": "Fine as it is: it states facts already published."})
+    resolved = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("ts") == notice.response["ts"],
+                                mark=mark)[0]
+    assert "Resolved" in text_of(resolved.blocks) and buttons(resolved.blocks) == []
+    standin.wait_for(lambda c: c.method == "views.publish" and c.body.get("user_id") == ADVISOR, mark=mark)
 
 
 def test_advisors_as_a_user_group_are_asked_of_slack_and_remembered(standin):

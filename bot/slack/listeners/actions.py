@@ -14,7 +14,7 @@ from ...logs import log
 from ...store import Actor, InvalidTransition, NotAllowed, NotFound
 from .. import blocks
 from ..app import Services
-from .common import Turn, ack_now, give_answer, lazy
+from .common import Turn, ack_now, give_answer, lazy, update_notice
 from .home import publish_home
 
 CAPACITY_ACTION = re.compile("^" + re.escape(blocks.ACTION_CAPACITY_PREFIX) + "(official|professional|personal)$")
@@ -118,13 +118,16 @@ def refuse(turn: Turn, reason: str) -> None:
 
 
 def show_case(turn: Turn, case) -> None:
-    """Bring the place the button was pressed in up to date with the case."""
+    """Bring the place the button was pressed in, and the case's notice, up to date with the case."""
     container = turn.body.get("container") or {}
     if container.get("type") == "message" and not container.get("is_ephemeral"):
         text, notice = blocks.escalation_notice(case)
         turn.client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=notice)
+        if container.get("message_ts") == case.notice_ts:
+            return
     elif container.get("type") == "view":
         publish_home(turn.services, turn.client, turn.user_id)
+    update_notice(turn, case)
 
 
 def _current(ref: str, actor: Actor, services: Services):
@@ -194,8 +197,5 @@ def open_resolution(turn: Turn) -> None:
         show_case(turn, case)
         return
     container = turn.body.get("container") or {}
-    on_message = container.get("type") == "message" and not container.get("is_ephemeral")
-    meta = blocks.metadata(ref=case.ref, c=container.get("channel_id") if on_message else None,
-                           t=container.get("message_ts") if on_message else None,
-                           h=1 if container.get("type") == "view" else None)
+    meta = blocks.metadata(ref=case.ref, h=1 if container.get("type") == "view" else None)
     show(blocks.resolve_modal(case, meta))

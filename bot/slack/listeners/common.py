@@ -252,3 +252,22 @@ def give_answer(turn: Turn, text: str, *, mode: str, capacity: str | None, sourc
                   **text_field(result.text))
     return Given(data, answer_id, blocks.answer_text(data), blocks.answer_blocks(data, answer_id, shown), fields,
                  after)
+
+
+def best_effort(what: str, step, *args, **kwargs) -> bool:
+    """Run one Web API courtesy; a failure is logged and reported as False, never raised."""
+    try:
+        step(*args, **kwargs)
+        return True
+    except Exception as exc:  # noqa: BLE001 - one failed courtesy must not undo the rest
+        LOGGER.warning(what + "_failed", extra={"fields": {
+            "error": exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__}})
+        return False
+
+
+def update_notice(turn: Turn, case: Any) -> None:
+    """Bring the case's notice in the advisors' channel up to date, wherever the case moved on."""
+    if case.notice_channel and case.notice_ts:
+        text, notice = blocks.escalation_notice(case)
+        best_effort("notice_update", turn.client.chat_update, channel=case.notice_channel, ts=case.notice_ts,
+                    text=text, blocks=notice)

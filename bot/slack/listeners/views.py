@@ -15,10 +15,8 @@ from ...logs import log
 from ...store import Actor
 from .. import blocks
 from ..app import Services
-from .common import ReplyFailed, Turn, give_answer, lazy, send_to_response_url
+from .common import ReplyFailed, Turn, best_effort, give_answer, lazy, send_to_response_url, update_notice
 from .home import publish_home
-
-LOGGER = logging.getLogger("canipost")
 
 
 def register(app, services: Services) -> None:
@@ -40,16 +38,6 @@ def _saving(ack, view) -> None:
     ref = blocks.read_metadata(view).get("ref", "")
     saving = blocks.info_modal(f"Resolve {ref}"[:24], ":hourglass_flowing_sand: Saving\u2026")
     ack(response_action="update", view=saving)
-
-
-def _best_effort(what: str, step, *args, **kwargs) -> bool:
-    try:
-        step(*args, **kwargs)
-        return True
-    except Exception as exc:  # noqa: BLE001 - one failed courtesy must not undo the rest
-        LOGGER.warning(what + "_failed", extra={"fields": {
-            "error": exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__}})
-        return False
 
 
 # -- /canipost's modal --------------------------------------------------------------------
@@ -91,12 +79,12 @@ def send_escalation(turn: Turn) -> None:
         return
     log("escalated", ref=case.ref, created=case.created, urgency=case.urgency, verdict=case.verdict)
     announced = announce(turn, case)
-    confirmed = _best_effort("escalation_confirmation", turn.client.views_update, view_id=view["id"],
-                             view=blocks.escalated_modal(case.ref, announced))
+    confirmed = best_effort("escalation_confirmation", turn.client.views_update, view_id=view["id"],
+                            view=blocks.escalated_modal(case.ref, announced))
     if not confirmed:
         text, message_blocks = blocks.message(blocks.escalated_text(case.ref, announced))
-        _best_effort("escalation_confirmation_dm", turn.client.chat_postMessage, channel=turn.user_id, text=text,
-                     blocks=message_blocks)
+        best_effort("escalation_confirmation_dm", turn.client.chat_postMessage, channel=turn.user_id, text=text,
+                    blocks=message_blocks)
     _mark_answer_escalated(turn, meta, case.ref)
 
 
@@ -113,12 +101,14 @@ def announce(turn: Turn, case) -> bool:
         return True
     text, notice = blocks.escalation_notice(case)
     try:
-        turn.client.chat_postMessage(channel=channel, text=text, blocks=notice, unfurl_links=False, unfurl_media=False)
+        posted = turn.client.chat_postMessage(channel=channel, text=text, blocks=notice, unfurl_links=False,
+                                              unfurl_media=False)
     except Exception as exc:  # noqa: BLE001 - the case exists; advisors still see it in their queue
         services.store.events.release(key)
         log("escalation_not_announced", level=logging.ERROR, ref=case.ref, channel=channel,
             reason=exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
         return False
+    services.store.escalations.record_notice(case.ref, posted.get("channel") or channel, posted["ts"])
     services.store.events.finish(key)
     return True
 
@@ -132,10 +122,10 @@ def _mark_answer_escalated(turn: Turn, meta: dict, ref: str) -> None:
     shown = blocks.Shown.decode(meta.get("s")).but(escalated=ref)
     text, answer_blocks = blocks.answer_text(logged.answer), blocks.answer_blocks(logged.answer, logged.id, shown)
     if meta.get("r"):
-        _best_effort("answer_update", send_to_response_url, meta["r"], text, answer_blocks, replace=True)
+        best_effort("answer_update", send_to_response_url, meta["r"], text, answer_blocks, replace=True)
     elif meta.get("c") and meta.get("t"):
-        _best_effort("answer_update", turn.client.chat_update, channel=meta["c"], ts=meta["t"], text=text,
-                     blocks=answer_blocks)
+        best_effort("answer_update", turn.client.chat_update, channel=meta["c"], ts=meta["t"], text=text,
+                    blocks=answer_blocks)
 
 
 # -- resolving ----------------------------------------------------------------------------
@@ -158,15 +148,12 @@ def save_resolution(turn: Turn) -> None:
     told = False
     if blocks.is_slack_user(case.asker_id):
         text, message_blocks = blocks.resolution_message(case)
-        told = _best_effort("resolution_dm", turn.client.chat_postMessage, channel=case.asker_id, text=text,
-                            blocks=message_blocks, unfurl_links=False, unfurl_media=False)
+        told = best_effort("resolution_dm", turn.client.chat_postMessage, channel=case.asker_id, text=text,
+                           blocks=message_blocks, unfurl_links=False, unfurl_media=False)
     done = blocks.resolved_modal(case) if told else blocks.info_modal(
         "Resolved", f":white_check_mark: *{blocks.escape(case.ref)}* is resolved and your answer is saved, but I "
                     "could not send it to the asker: please pass it on to them yourself.")
-    _best_effort("resolution_confirmation", turn.client.views_update, view_id=view["id"], view=done)
-    if meta.get("c") and meta.get("t"):
-        text, notice = blocks.escalation_notice(case)
-        _best_effort("notice_update", turn.client.chat_update, channel=meta["c"], ts=meta["t"], text=text,
-                     blocks=notice)
+    best_effort("resolution_confirmation", turn.client.views_update, view_id=view["id"], view=done)
+    update_notice(turn, case)
     if meta.get("h"):
-        _best_effort("home_update", publish_home, services, turn.client, turn.user_id)
+        best_effort("home_update", publish_home, services, turn.client, turn.user_id)
