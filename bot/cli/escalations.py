@@ -1,7 +1,9 @@
 """``canipost escalations``: the ethics advisors' queue, on the command line.
 
 The command line is the advisors' own tool on a trusted host, so it acts as an advisor:
-``cli:<--by or your login name>``, which is the name the audit trail records.
+``cli:<--by or your login name>``, which is the name the audit trail records. Where a case
+came from Slack and ``SLACK_BOT_TOKEN`` is set, claiming, resolving and reopening it here
+tell Slack too: the notice in the advisors' channel, and the asker's answer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from ..config import Settings
 from ..contract import CAPACITIES, MODES
 from ..errors import InputError
+from ..slack.blocks import is_slack_user
 from ..store import STATUS_FILTERS, URGENCIES, Actor, Escalation, Store
 from .kb import add_knowledge_option, knowledge_dir
 
@@ -257,18 +260,54 @@ def describe(case: Escalation) -> str:
     return "\n".join(lines)
 
 
-def _transition_output(args: argparse.Namespace, case: Escalation, message: str) -> int:
+def _transition_output(args: argparse.Namespace, case: Escalation, message: str, note: str | None = None) -> int:
     if args.json:
         _print_json(case.to_dict())
+        if note:
+            print(note, file=sys.stderr)
     else:
-        print(message)
+        print(message + (f"\n{note}" if note else ""))
     return 0
+
+
+def _tell_slack(case: Escalation, resolved: bool = False) -> str | None:
+    """Bring Slack up to date with a case that came from there; a line for the advisor, if any."""
+    if case.via != "slack":
+        return None
+    settings = Settings.from_env()
+    asker_waits = resolved and is_slack_user(case.asker_id)
+    if not settings.slack_bot_token:
+        return ("SLACK_BOT_TOKEN is not set here, so Slack was not told"
+                + (": please send the asker the answer yourself." if asker_waits else "."))
+    # Slack's libraries load only when there is something to tell it.
+    from ..slack.app import make_client
+    from ..slack.notify import refresh_notice, tell_asker
+
+    client = make_client(settings)
+    lines = []
+    try:
+        refresh_notice(client, case)
+    except Exception as exc:  # noqa: BLE001 - the case is saved; the notice catches up on its next click
+        lines.append(f"Slack's notice for {case.ref} was not updated ({_slack_error(exc)}).")
+    if resolved:
+        try:
+            if tell_asker(client, case):
+                lines.append("The asker was sent the answer in Slack.")
+        except Exception as exc:  # noqa: BLE001 - the answer is saved; say so, and who must pass it on
+            lines.append(f"The asker could not be sent the answer in Slack ({_slack_error(exc)}): "
+                         "please send it to them yourself.")
+    return "\n".join(lines) or None
+
+
+def _slack_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return (response.get("error") if response is not None else None) or type(exc).__name__
 
 
 def run_claim(args: argparse.Namespace) -> int:
     with open_store() as store:
         case = store.escalations.claim(args.ref, advisor(args), take_over=args.take_over)
-    return _transition_output(args, case, f"{case.ref} claimed by {case.assignee_name}")
+    return _transition_output(args, case, f"{case.ref} claimed by {case.assignee_name}", _tell_slack(case))
 
 
 def run_comment(args: argparse.Namespace) -> int:
@@ -284,13 +323,14 @@ def run_resolve(args: argparse.Namespace) -> int:
         case = store.escalations.resolve(args.ref, advisor(args), _read(args.answer, "answer"),
                                          precedent=args.precedent, precedent_question=args.precedent_question)
     return _transition_output(args, case, f"{case.ref} resolved by {case.assignee_name}"
-                              + (" and shared as a precedent" if case.precedent else ""))
+                              + (" and shared as a precedent" if case.precedent else ""),
+                              _tell_slack(case, resolved=True))
 
 
 def run_reopen(args: argparse.Namespace) -> int:
     with open_store() as store:
         case = store.escalations.reopen(args.ref, advisor(args), args.reason)
-    return _transition_output(args, case, f"{case.ref} reopened")
+    return _transition_output(args, case, f"{case.ref} reopened", _tell_slack(case))
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -146,6 +146,7 @@ class Services:
         self.executors: list[ThreadPoolExecutor] = []
         self.loaded_at = time.time()
         self._reload_lock = threading.Lock()
+        self._precedents_version: tuple | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> "Services":
@@ -168,7 +169,13 @@ class Services:
         return self._engine
 
     def refresh_precedents(self) -> None:
+        self._precedents_version = self.store.precedents.version()
         self._engine.precedents.replace(self.store.precedents.list())
+
+    def precedents_current(self) -> None:
+        """Search precedents marked since the last look, wherever they were marked."""
+        if self.store.precedents.version() != self._precedents_version:
+            self.refresh_precedents()
 
     def reload_knowledge(self) -> bool:
         """Load the knowledge base again and switch to it, if it is valid; else keep the old one.

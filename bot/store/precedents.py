@@ -26,3 +26,10 @@ class Precedents:
             sql += " WHERE p.profile = ?"
             params.append(profile)
         return self.database.query(sql + " ORDER BY p.escalation_id", params)
+
+    def version(self) -> tuple:
+        """Changes whenever a precedent is added or withdrawn, by this process or another
+        (the command line), so a long-running app knows when to search afresh."""
+        row = self.database.query("SELECT count(*) AS n, coalesce(sum(escalation_id), 0) AS ids, "
+                                  "coalesce(max(created_at), '') AS latest FROM precedents")[0]
+        return row["n"], row["ids"], row["latest"]

@@ -3,6 +3,8 @@ the asker is told; only advisors may claim or resolve; the App Home shows where 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 from canipost.config import Settings
@@ -31,8 +33,8 @@ def open_modal(slack, standin, user, action_id, value, **where):
     return {**opened.view, "id": opened.response["view"]["id"]}, mark
 
 
-def escalate(slack, standin, app, asker, **values):
-    channel, answer = ask_in_dm(slack, standin, asker)
+def escalate(slack, standin, app, asker, text=SERIOUS, **values):
+    channel, answer = ask_in_dm(slack, standin, asker, text)
     escalate_button = button(answer.blocks, "escalate")
     assert escalate_button.get("style") == "primary", "the answer recommends it"
     view, _ = open_modal(slack, standin, asker, "escalate", escalate_button["value"],
@@ -240,3 +242,46 @@ def test_with_a_user_group_resolve_holds_the_trigger_with_a_loading_view(standin
     standin.wait_for(lambda c: c.method == "chat.postEphemeral" and c.body.get("user") == outsider, mark=mark)
     time.sleep(0.3)
     assert not [c for c in standin.since(mark) if c.method in ("views.open", "usergroups.users.list")]
+
+
+def test_a_case_resolved_on_the_command_line_reaches_the_asker_in_slack(slack, standin, app):
+    asker = uid("U")
+    question = ("Yesterday I posted a photo from the visa office that showed a client's file on my Instagram "
+                "story. What should I do now?")
+    case, notice, *_ = escalate(slack, standin, app, asker, question)
+    ref = case["ref"]
+
+    def canipost(*args):
+        return subprocess.run([sys.executable, "-m", "canipost", "escalations", *args], env=app.env, cwd=app.root,
+                              capture_output=True, text=True, timeout=60)
+
+    mark = standin.mark()
+    claimed = canipost("claim", ref, "--by", "Alex")
+    assert claimed.returncode == 0, claimed.stderr
+    update = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("ts") == notice.response["ts"],
+                              mark=mark)[0]
+    assert "Claimed" in text_of(update.blocks) and "Alex" in text_of(update.blocks)
+
+    # Slack refuses the first try at the asker's message: the advisor is told to pass the answer on.
+    standin.fail("chat.postMessage", when=lambda c: c.body.get("channel") == asker, error="channel_not_found")
+    first = canipost("resolve", ref, "--by", "Alex", "--answer", "Keep it factual and leave out the names.")
+    assert first.returncode == 0, first.stderr
+    assert "could not be sent the answer in Slack (channel_not_found)" in first.stdout
+    assert app.rows("SELECT status FROM escalations WHERE ref = ?", (ref,))[0]["status"] == "resolved"
+
+    # Resolved again after a reopen, it goes through, and the notice shows it.
+    assert canipost("reopen", ref, "--by", "Alex", "--reason", "Add the contact.").returncode == 0
+    mark = standin.mark()
+    second = canipost("resolve", ref, "--by", "Alex", "--answer", "Keep it factual; ask Sam if unsure.",
+                      "--precedent")
+    assert "The asker was sent the answer in Slack." in second.stdout
+    told = standin.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("channel") == asker, mark=mark)[0]
+    assert "ask Sam if unsure" in text_of(told.blocks)
+    resolved = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("ts") == notice.response["ts"],
+                                mark=mark)[0]
+    assert "Resolved" in text_of(resolved.blocks)
+
+    # The running app searches the precedent the command line shared.
+    _, later = ask_in_dm(slack, standin, uid("U"), question)
+    assert "An ethics advisor answered a similar question" in text_of(later.blocks)
+    assert "ask Sam if unsure" in text_of(later.blocks)

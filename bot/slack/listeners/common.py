@@ -16,6 +16,7 @@ from ...logs import log, request_scope, text_field
 from ...store import Actor
 from .. import blocks
 from ..app import WEB_API_TIMEOUT_S, Services
+from ..notify import refresh_notice
 
 LOGGER = logging.getLogger("canipost")
 SORRY = (":warning: Sorry, something went wrong on my side and I could not finish that. "
@@ -229,6 +230,7 @@ def give_answer(turn: Turn, text: str, *, mode: str, capacity: str | None, sourc
     """
     services = turn.services
     user = user or turn.user_id or None
+    services.precedents_current()
     try:
         result = services.engine.answer(text, mode=mode, profile=profile or services.settings.profile,
                                         capacity=capacity)
@@ -267,7 +269,4 @@ def best_effort(what: str, step, *args, **kwargs) -> bool:
 
 def update_notice(turn: Turn, case: Any) -> None:
     """Bring the case's notice in the advisors' channel up to date, wherever the case moved on."""
-    if case.notice_channel and case.notice_ts:
-        text, notice = blocks.escalation_notice(case)
-        best_effort("notice_update", turn.client.chat_update, channel=case.notice_channel, ts=case.notice_ts,
-                    text=text, blocks=notice)
+    best_effort("notice_update", refresh_notice, turn.client, case)

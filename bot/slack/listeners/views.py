@@ -15,6 +15,7 @@ from ...logs import log
 from ...store import Actor
 from .. import blocks
 from ..app import Services
+from ..notify import tell_asker
 from .common import ReplyFailed, Turn, best_effort, give_answer, lazy, send_to_response_url, update_notice
 from .home import publish_home
 
@@ -145,11 +146,7 @@ def save_resolution(turn: Turn) -> None:
     log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
     if case.precedent:
         services.refresh_precedents()
-    told = False
-    if blocks.is_slack_user(case.asker_id):
-        text, message_blocks = blocks.resolution_message(case)
-        told = best_effort("resolution_dm", turn.client.chat_postMessage, channel=case.asker_id, text=text,
-                           blocks=message_blocks, unfurl_links=False, unfurl_media=False)
+    told = blocks.is_slack_user(case.asker_id) and best_effort("resolution_dm", tell_asker, turn.client, case)
     done = blocks.resolved_modal(case) if told else blocks.info_modal(
         "Resolved", f":white_check_mark: *{blocks.escape(case.ref)}* is resolved and your answer is saved, but I "
                     "could not send it to the asker: please pass it on to them yourself.")
