@@ -43,7 +43,8 @@ def summarise(verdict: str, mode: str, engagements: list[Engagement], capacity: 
                 f"{_sentence(finding.spec.advice)}")
     if not matched and mode == "ask":
         return (f"No provision in the {profile.name} knowledge base speaks to this directly, so canipost "
-                f"can't answer it. Ask {profile.contact.name}.")
+                f"can't answer it for sure: nothing in them stands against it, but if in doubt, ask "
+                f"{profile.contact.name}.")
     if verdict == "ok" or not decisive:
         reminder = next((e for e in engagements if e.provision.advice), None)
         tail = f" Keep in mind: {_lower_first(_sentence(reminder.provision.advice))}" if reminder else ""
