@@ -39,6 +39,12 @@ def register(subparsers) -> None:
     add_knowledge_option(show)
     show.set_defaults(func=run_show)
 
+    examples = commands.add_parser("examples", help="check the labelled corpus and summarise what it covers")
+    examples.add_argument("--against", nargs="+", metavar="FILE.yaml", default=[],
+                          help="also fail if any example nearly repeats a case of these evaluation sets")
+    add_knowledge_option(examples)
+    examples.set_defaults(func=run_examples)
+
     listing = commands.add_parser("list", help="list provisions, optionally of one profile or topic")
     listing.add_argument("--profile")
     listing.add_argument("--topic", choices=sorted(TOPICS))
@@ -46,15 +52,21 @@ def register(subparsers) -> None:
     listing.set_defaults(func=run_list)
 
 
+def _report(exc: KnowledgeErrors) -> int:
+    for error in exc.errors:
+        print(error, file=sys.stderr)
+    print(f"invalid: {len(exc.errors)} problem(s)", file=sys.stderr)
+    return 1
+
+
 def run_validate(args: argparse.Namespace) -> int:
     try:
         kb = load_knowledge(knowledge_dir(args))
+        examples = kb.examples()
     except KnowledgeErrors as exc:
-        for error in exc.errors:
-            print(error, file=sys.stderr)
-        print(f"invalid: {len(exc.errors)} problem(s)", file=sys.stderr)
-        return 1
+        return _report(exc)
     print(summarise(kb))
+    print(f"examples: {len(examples)} labelled drafts and questions")
     for warning in kb.warnings:
         print(f"warning: {warning}")
     return 0
@@ -135,3 +147,48 @@ def run_list(args: argparse.Namespace) -> int:
             continue
         print(f"{provision.id:<52} {provision.title}")
     return 0
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    from ..evaluation import load_cases
+    from ..kb.examples import near_duplicates
+
+    try:
+        kb = load_knowledge(knowledge_dir(args))
+        examples = kb.examples()
+    except KnowledgeErrors as exc:
+        return _report(exc)
+    print(describe_examples(kb, examples))
+    failed = 0
+    for path in args.against:
+        cases = load_cases(path)
+        for i, j, score in near_duplicates([e.text for e in examples], [c.text for c in cases]):
+            e = examples[i]
+            print(f"{e.file}:{e.line}: {e.id}: near-duplicate ({score:.0f}% alike) of evaluation case {cases[j].id} "
+                  f"in {path}", file=sys.stderr)
+            failed += 1
+    if failed:
+        print(f"invalid: {failed} example(s) repeat evaluation cases", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def describe_examples(kb: KnowledgeBase, examples) -> str:
+    """What the corpus covers: by profile and capacity, verdict, topic, and its hard negatives."""
+    from ..contract import CAPACITIES, VERDICTS
+
+    n = max(len(examples), 1)
+    lines = [f"{len(examples)} examples, {sum(e.hard_negative for e in examples)} hard negatives "
+             f"({sum(e.hard_negative for e in examples) / n:.0%}), "
+             f"{len({e.situation for e in examples})} situations"]
+    verdicts = Counter(e.verdict for e in examples)
+    lines.append("verdicts: " + ", ".join(f"{v} {verdicts[v]}" for v in VERDICTS))
+    modes = Counter(e.mode for e in examples)
+    lines.append("modes: " + ", ".join(f"{m} {c}" for m, c in sorted(modes.items())))
+    lines.append(f"{'profile':<12} " + " ".join(f"{c:>12}" for c in CAPACITIES) + "   topics with none")
+    for pid in kb.profiles:
+        row = [sum(e.profile == pid and e.capacity == c for e in examples) for c in CAPACITIES]
+        missing = [t for t in TOPICS if not any(e.profile == pid and t in e.topics for e in examples)]
+        lines.append(f"{pid:<12} " + " ".join(f"{r:>12}" for r in row) + "   " + (", ".join(missing) or "-"))
+    topics = Counter(t for e in examples for t in e.topics)
+    lines.append("topics: " + ", ".join(f"{t} {topics[t]}" for t in TOPICS))
+    return "\n".join(lines)

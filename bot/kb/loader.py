@@ -7,6 +7,7 @@ Layout of a knowledge base (the bundled one is ``knowledge/`` in the repository)
     vocabulary.yaml        stop words and synonyms the matcher folds together
     sources/*.txt          the source documents, word for word; quotes are checked against them
     <xx>/<document>.yaml   one file per source document: its provisions
+    examples/<profile>/*.yaml   the labelled corpus (read on demand, see :mod:`.examples`)
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from pathlib import Path
 
 from ..errors import InputError, KnowledgeError, KnowledgeErrors
 from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabulary
+from .examples import Example, duplicate_errors, load_examples
 from .schema import Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_source_file
 from .yamlfile import display_path, load_file
 
 TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml"}
+EXAMPLES_DIR = "examples"
 
 
 def bundled_knowledge_dir() -> Path:
@@ -94,6 +97,17 @@ class KnowledgeBase:
     def profiles_using(self, provision: Provision) -> list[str]:
         return [p.id for p in self.profiles.values() if provision.source.file in p.sources]
 
+    def examples(self) -> list[Example]:
+        """The labelled corpus under ``examples/``, checked (not read when answering: training and
+        validation need it, answers do not). Raises :class:`KnowledgeErrors` listing every problem,
+        near-duplicates included."""
+        examples, errors = load_examples(self.root / EXAMPLES_DIR, self.profiles,
+                                         lambda pid: [p.id for p in self.provisions_for(pid)])
+        errors += duplicate_errors(examples)
+        if errors:
+            raise KnowledgeErrors(errors)
+        return examples
+
 
 def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
     """Load and check the knowledge base at ``root`` (default: the bundled one).
@@ -107,7 +121,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
 
     sources, provisions = _load_sources(root, errors)
     # Files that exist but failed to load were reported already; profiles naming them stay quiet.
-    broken = {p.relative_to(root).as_posix() for p in root.glob("*/*.yaml")} - set(sources)
+    broken = {p.relative_to(root).as_posix() for p in _source_files(root)} - set(sources)
     raw_profiles: list[RawProfile] = []
     profiles_file = root / "profiles.yaml"
     try:
@@ -151,7 +165,7 @@ def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, S
     sources: dict[str, Source] = {}
     provisions: dict[str, Provision] = {}
     seeds: dict[str, str] = {}
-    for path in sorted(root.glob("*/*.yaml")):
+    for path in _source_files(root):
         rel = path.relative_to(root).as_posix()
         name = display_path(path)
         try:
@@ -180,6 +194,10 @@ def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, S
                     f"{provision.id}.quote"))
             provisions[provision.id] = provision
     return sources, provisions
+
+
+def _source_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name != EXAMPLES_DIR)
 
 
 def _seed_text(root: Path, source: Source, name: str, cache: dict[str, str], errors: list[KnowledgeError]) -> str | None:
