@@ -25,6 +25,7 @@ from .yamlfile import display_path, load_file
 
 TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml"}
 EXAMPLES_DIR = "examples"
+DATA_DIRS = {EXAMPLES_DIR, "lexicons", "model"}  # beside the source files, read by their own loaders
 
 
 def bundled_knowledge_dir() -> Path:
@@ -197,7 +198,7 @@ def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, S
 
 
 def _source_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name != EXAMPLES_DIR)
+    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name not in DATA_DIRS)
 
 
 def _seed_text(root: Path, source: Source, name: str, cache: dict[str, str], errors: list[KnowledgeError]) -> str | None:
