@@ -20,10 +20,11 @@ from pathlib import Path
 from ..errors import InputError, KnowledgeError, KnowledgeErrors
 from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabulary
 from .examples import Example, duplicate_errors, load_examples
-from .schema import Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_source_file
+from .schema import (Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_readings,
+                     parse_source_file)
 from .yamlfile import display_path, load_file
 
-TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml"}
+TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml", "readings.yaml"}
 EXAMPLES_DIR = "examples"
 DATA_DIRS = {EXAMPLES_DIR, "lexicons", "model"}  # beside the source files, read by their own loaders
 
@@ -55,6 +56,7 @@ class KnowledgeBase:
     detectors: list[DetectorSpec]
     vocabulary: Vocabulary
     warnings: list[str] = field(default_factory=list)
+    readings: dict[str, str] = field(default_factory=dict)  # topic -> "reads as ..."
 
     def profile(self, profile_id: str) -> Profile:
         """The profile called ``profile_id``; an unknown one is an :class:`InputError` listing the known."""
@@ -148,6 +150,14 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
             detectors = parsed
         else:
             vocabulary = parsed
+    readings: dict[str, str] = {}
+    readings_file = root / "readings.yaml"
+    if readings_file.exists():
+        try:
+            readings, reading_errors = parse_readings(load_file(readings_file), display_path(readings_file))
+            errors.extend(reading_errors)
+        except KnowledgeError as exc:
+            errors.append(exc)
     kinds = {d.kind for d in detectors}
     for provision in provisions.values():
         for kind in provision.findings:
@@ -159,7 +169,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
 
     used = {f for p in profiles.values() for f in p.sources}
     warnings = [f"{display_path(root / f)}: not used by any profile" for f in sources if f not in used]
-    return KnowledgeBase(root, sources, provisions, profiles, detectors, vocabulary, warnings)
+    return KnowledgeBase(root, sources, provisions, profiles, detectors, vocabulary, warnings, readings)
 
 
 def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, Source], dict[str, Provision]]:
