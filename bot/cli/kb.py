@@ -201,9 +201,10 @@ def describe_examples(kb: KnowledgeBase, examples) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     from ..model.analysers import Analysers
+    from ..model.embedding import EMBEDDING, StaticEmbedding
     from ..model.lexicon import load_lexicon
     from ..model.train import train
-    from ..model.weights import save_weights
+    from ..model.weights import MODEL_DIR, save_weights
 
     if not 2 <= args.folds <= 20:
         print("canipost: --folds is between 2 and 20", file=sys.stderr)
@@ -214,10 +215,14 @@ def run_train(args: argparse.Namespace) -> int:
         analysers = Analysers(load_lexicon(kb.root))
     except KnowledgeErrors as exc:
         return _report(exc)
-    weights = train(examples, analysers, lambda pid: kb.profile(pid).jurisdiction, args.folds,
+    model_dir = kb.root / MODEL_DIR
+    embedding = StaticEmbedding.from_wordllama()
+    if not (model_dir / EMBEDDING).exists() or StaticEmbedding.load(model_dir).digest() != embedding.digest():
+        embedding.save(model_dir)
+    weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
                     progress=lambda step: print(f"... {step}", file=sys.stderr))
     save_weights(kb.root, weights)
-    print(describe_training(weights.manifest))
+    print(describe_training({**weights.manifest, "arrays_digest": weights.digest()}))
     return 0
 
 
@@ -233,5 +238,5 @@ def describe_training(manifest: dict) -> str:
         f"benign over-flagged {tuned['benign_over_flagged']:.0%}, topic recall@3 {tuned['topic_recall_at_3']:.2f}",
         "thresholds: offsets " + ", ".join(f"{v} {o:+.2f}" for v, o in offsets.items())
         + f"; the model may raise the rules' verdict at confidence {manifest['thresholds']['confident']:.2f}",
-        f"weights digest {manifest.get('arrays_digest', '')[:16]}",
+        f"written to the knowledge base's model/ directory (weights digest {manifest['arrays_digest'][:16]})",
     ])

@@ -28,6 +28,8 @@ from .detectors import Finding
 from .verdict import MAX_CITED, Engagement
 
 TOPIC_CITED = 0.5  # a topic the model reads at least this likely is cited even when nothing is wrong
+GROUND_TOPICS = 3  # a raised verdict is grounded in one of the model's likeliest topics...
+GROUND_MIN = 0.2  # ...read at least this likely (the likeliest always counts)
 EXACT_VIA = ("always",)
 
 
@@ -53,21 +55,18 @@ def _exact(engagement: Engagement) -> bool:
 
 def _ground(verdict: str, judgement: Judgement, by_topic: dict[str, list[Provision]], capacity: str,
             relevance: dict[str, float]) -> tuple[Provision, str] | None:
-    """The provision on the likeliest topic whose effect for ``capacity`` goes furthest towards
-    ``verdict``, and the topic; None when the model reads no topic the profile has provisions on."""
-    for topic, probability in judgement.topics[:4]:
-        candidates = by_topic.get(topic, [])
-        if not candidates:
-            continue
-
-        def key(p: Provision):
+    """The provision that goes furthest towards ``verdict`` on a topic the model reads (among its
+    likeliest few), the likelier topic first among equals; None when the profile has none."""
+    best, best_key = None, None
+    for rank, (topic, probability) in enumerate(judgement.topics[:GROUND_TOPICS]):
+        if rank and probability < GROUND_MIN:
+            break
+        for p in by_topic.get(topic, []):
             reach = min(severity(p.effect_for(capacity) or "ok"), severity(verdict))
-            return (-reach, p.topics[0] != topic, p.kind != "rule", -relevance.get(p.id, 0.0), p.id)
-
-        best = sorted(candidates, key=key)[0]
-        if severity(best.effect_for(capacity) or "ok") > 0 or probability >= TOPIC_CITED:
-            return best, topic
-    return None
+            key = (-reach, rank, p.topics[0] != topic, p.kind != "rule", -relevance.get(p.id, 0.0), p.id)
+            if best_key is None or key < best_key:
+                best, best_key = (p, topic), key
+    return best
 
 
 def _evidence_finding(evidence: list[Evidence], spec: DetectorSpec) -> Finding | None:

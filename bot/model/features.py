@@ -1,18 +1,18 @@
 """From a text and who writes it to the numbers the model reads.
 
-A text gives four groups of evidence, each a set of named features hashed into one space of
+A text gives three groups of evidence, each a set of named features hashed into one space of
 :data:`DIMENSIONS` columns (CRC-32 of the name, so the same text always lands in the same
 columns on every machine):
 
 - ``w:``/``b:`` words and word pairs, folded (sub-linear counts, scaled to unit length);
-- ``c:`` three- to five-letter pieces of words, so typos and new forms meet known ones;
 - ``k:``/``s:``/``v:`` what the analysers saw: terms by kind, signals ("hostile to the
   government"), overall tone;
 - ``x:`` the context: capacity, mode, profile.
 
 Every text feature also appears once more prefixed by the capacity (``official|w:vote``), so
 the model can learn that the same words weigh differently from an agency's account. Beside the
-hashed features, the text's subword tokens feed the static embedding (see :mod:`.judge`).
+hashed features, the models read the text's vector in a static embedding (:mod:`.embedding`),
+which carries meaning across words the corpus never used.
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from .analysers import Analysis
 
 DIMENSIONS = 1 << 20
-CHAR_GRAMS = (3, 4, 5)
-MAX_WORD = 30  # longer "words" (a pasted token, a run of underscores) give no letter pieces
 
 
 def column(name: str) -> int:
@@ -56,10 +54,9 @@ def _unit(counts: dict[str, float]) -> dict[str, float]:
     return {k: v / norm for k, v in scaled.items()}
 
 
-def word_features(analysis: Analysis) -> tuple[dict[str, float], dict[str, float]]:
-    """Words and word pairs; letter pieces of the words."""
+def word_features(analysis: Analysis) -> dict[str, float]:
+    """Words and word pairs."""
     words: dict[str, float] = {}
-    chars: dict[str, float] = {}
     previous = None
     for token in analysis.tokens:
         folded = token.folded
@@ -73,13 +70,7 @@ def word_features(analysis: Analysis) -> tuple[dict[str, float], dict[str, float
             pair = f"b:{previous} {folded}"
             words[pair] = words.get(pair, 0) + 1
         previous = folded
-        if folded[0].isalpha() and len(folded) <= MAX_WORD:
-            padded = f"<{folded}>"
-            for n in CHAR_GRAMS:
-                for i in range(len(padded) - n + 1):
-                    gram = f"c:{padded[i:i + n]}"
-                    chars[gram] = chars.get(gram, 0) + 1
-    return _unit(words), _unit(chars)
+    return _unit(words)
 
 
 def _is_symbol(token: str) -> bool:
@@ -112,8 +103,7 @@ def analysis_features(analysis: Analysis) -> dict[str, float]:
 
 def featurise(analysis: Analysis, capacity: str, mode: str, profile: str) -> Features:
     """Every feature of one text written in ``capacity`` for ``profile`` (``mode`` check or ask)."""
-    words, chars = word_features(analysis)
-    text_features = {**words, **chars, **analysis_features(analysis)}
+    text_features = {**word_features(analysis), **analysis_features(analysis)}
     values = dict(text_features)
     for name, value in text_features.items():
         values[f"{capacity}|{name}"] = value

@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from ..contract import VERDICTS, severity
+from ..contract import CAPACITIES
 from .analysers import Analysers, Analysis, Signal
+from .embedding import StaticEmbedding
 from .features import Features, column, featurise
 from .lexicon import load_lexicon
 from .weights import Weights, load_weights
@@ -61,9 +63,11 @@ class Judgement:
 class Judge:
     """A trained model with the analysers its features need."""
 
-    def __init__(self, weights: Weights, analysers: Analysers, stopwords: frozenset[str] = frozenset()):
+    def __init__(self, weights: Weights, analysers: Analysers, embedding: StaticEmbedding,
+                 stopwords: frozenset[str] = frozenset()):
         self.weights = weights
         self.analysers = analysers
+        self.embedding = embedding
         self.stopwords = stopwords  # words too common to name as evidence
         arrays = weights.arrays
         self._columns = arrays["columns"]
@@ -72,7 +76,11 @@ class Judge:
         self._topic_columns = arrays["topic_columns"]
         self._topic_coef = arrays["topic_coef"].astype(np.float64)
         self._topic_bias = arrays["topic_bias"].astype(np.float64)
+        dimensions = arrays["topic_vector"].shape[0]
+        self._verdict_vector = arrays["verdict_vector"].astype(np.float64).reshape(1 + len(CAPACITIES), dimensions, -1)
+        self._topic_vector = arrays["topic_vector"].astype(np.float64)
         manifest = weights.manifest
+        self.vector_scale = float(manifest["features"]["embedding_scale"])
         self.verdicts = weights.verdicts
         self.topics = weights.topics
         self.offsets = np.array([manifest["thresholds"]["offsets"][v] for v in self.verdicts])
@@ -84,7 +92,13 @@ class Judge:
         weights = load_weights(knowledge_dir)
         if weights is None:
             return None
-        return cls(weights, Analysers(load_lexicon(knowledge_dir)), stopwords)
+        embedding = StaticEmbedding.load(knowledge_dir / "model")
+        if embedding.digest() != weights.manifest["features"]["embedding_digest"]:
+            from ..errors import KnowledgeError
+
+            raise KnowledgeError("the model was trained with another embedding: run canipost kb train",
+                                 str(knowledge_dir / "model"))
+        return cls(weights, Analysers(load_lexicon(knowledge_dir)), embedding, stopwords)
 
     def describe(self, signal: Signal) -> str:
         """A signal in plain words: "reads as hostile to the government"."""
@@ -96,7 +110,8 @@ class Judge:
         it, when the caller already has one)."""
         analysis = analysis or self.analysers.analyse(text, jurisdiction)
         features = featurise(analysis, capacity, mode, profile)
-        probabilities = self.verdict_probabilities(features)
+        vector = self.embedding.vector(text) * self.vector_scale
+        probabilities = self.verdict_probabilities(features, vector, capacity)
         chosen = int(np.argmax(np.log(np.maximum(probabilities, 1e-12)) + self.offsets))
         verdict = self.verdicts[chosen]
         # Confidence that it is at least this serious: a text torn between caution and
@@ -104,7 +119,7 @@ class Judge:
         confidence = float(sum(p for v, p in zip(self.verdicts, probabilities) if severity(v) >= severity(verdict)))
         if verdict == "ok":
             confidence = float(probabilities[chosen])
-        topics = self.topic_probabilities(features)
+        topics = self.topic_probabilities(features, vector)
         judgement = Judgement(dict(zip(self.verdicts, map(float, probabilities))), verdict, confidence, topics,
                               analysis=analysis, threshold=self.confident_at)
         judgement.evidence = self._evidence(features, analysis, chosen)
@@ -120,16 +135,18 @@ class Judge:
         values = np.fromiter((features.values[n] for n in names), dtype=np.float64, count=len(names))
         return positions[known], values[known], [n for n, k in zip(names, known) if k]
 
-    def verdict_probabilities(self, features: Features) -> np.ndarray:
+    def verdict_probabilities(self, features: Features, vector: np.ndarray, capacity: str) -> np.ndarray:
         rows, values, _ = self._rows(features, self._columns)
-        logits = values @ self._verdict_coef[rows] + self._verdict_bias
+        block = 1 + CAPACITIES.index(capacity)
+        logits = (values @ self._verdict_coef[rows] + vector @ self._verdict_vector[0]
+                  + vector @ self._verdict_vector[block] + self._verdict_bias)
         logits -= logits.max()
         exp = np.exp(logits)
         return exp / exp.sum()
 
-    def topic_probabilities(self, features: Features) -> list[tuple[str, float]]:
+    def topic_probabilities(self, features: Features, vector: np.ndarray) -> list[tuple[str, float]]:
         rows, values, _ = self._rows(features, self._topic_columns)
-        logits = values @ self._topic_coef[rows] + self._topic_bias
+        logits = values @ self._topic_coef[rows] + vector @ self._topic_vector + self._topic_bias
         probabilities = 1.0 / (1.0 + np.exp(-logits))
         order = np.argsort(-probabilities, kind="stable")
         return [(self.topics[i], float(probabilities[i])) for i in order]

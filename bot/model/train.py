@@ -28,14 +28,17 @@ import numpy as np
 
 from ..contract import TOPICS, VERDICTS, severity
 from ..kb.examples import Example, corpus_digest
+from ..contract import CAPACITIES
 from .analysers import Analysers
+from .embedding import StaticEmbedding
 from .features import Features, column, featurise
 from .weights import Weights
 
 MIN_EXAMPLES = 2  # a feature seen in fewer examples teaches nothing general
+EMBEDDING_SCALE = 0.5  # the text's unit vector counts this much beside the word features
 FOLDS = 5
-VERDICT_C = 10.0  # inverse regularisation, chosen by cross-validation on the corpus
-TOPIC_C = 10.0
+VERDICT_C = 3.0  # inverse regularisation, chosen on held-out real-world cases
+TOPIC_C = 3.0
 #: What a wrong answer costs when choosing thresholds: a missed breach is worse than a needless flag.
 MISS_COST = 2.0
 OVERFLAG_COST = 1.0
@@ -94,6 +97,23 @@ def _columns(features: list[Features], text_only: bool = False) -> np.ndarray:
     return np.array(sorted(c for c, n in counts.items() if n >= MIN_EXAMPLES), dtype=np.int64)
 
 
+def vectors(examples, embedding: StaticEmbedding) -> np.ndarray:
+    """Each text's embedding, scaled as the models read it."""
+    return np.array([embedding.vector(e.text) for e in examples]) * EMBEDDING_SCALE
+
+
+def _with_vectors(X, vectors: np.ndarray, capacities: list[str] | None):
+    """The sparse features with the text's vector beside them: once for every capacity, and (when
+    ``capacities`` is given) once more in the block of the capacity it is written in."""
+    from scipy import sparse
+
+    blocks = [vectors]
+    if capacities is not None:
+        for capacity in CAPACITIES:
+            blocks.append(vectors * np.array([[c == capacity] for c in capacities], dtype=float))
+    return sparse.hstack([X, sparse.csr_matrix(np.hstack(blocks))]).tocsr()
+
+
 def _fit_verdicts(X, y):
     from sklearn.linear_model import LogisticRegression
 
@@ -126,23 +146,28 @@ def _labels(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     return y, Y
 
 
-def cross_validate(examples: list[Example], features: list[Features], folds: int = FOLDS) -> CrossValidation:
+def cross_validate(examples: list[Example], features: list[Features], vecs: np.ndarray,
+                   folds: int = FOLDS) -> CrossValidation:
     """Judge every example with models trained on the other folds (a situation never straddles two)."""
     from sklearn.model_selection import GroupKFold
 
     y, Y = _labels(examples)
     groups = [e.situation for e in examples]
+    capacities = [e.capacity for e in examples]
     probabilities = np.zeros((len(examples), len(VERDICTS)))
     topic_scores = np.zeros((len(examples), len(TOPICS)))
     for train, test in GroupKFold(folds).split(np.zeros(len(examples)), y, groups):
         train_features = [features[i] for i in train]
         test_features = [features[i] for i in test]
+        train_caps = [capacities[i] for i in train]
+        test_caps = [capacities[i] for i in test]
         columns = _columns(train_features)
-        model = _fit_verdicts(_matrix(train_features, columns), y[train])
-        probabilities[test] = model.predict_proba(_matrix(test_features, columns))
+        model = _fit_verdicts(_with_vectors(_matrix(train_features, columns), vecs[train], train_caps), y[train])
+        probabilities[test] = model.predict_proba(_with_vectors(_matrix(test_features, columns), vecs[test], test_caps))
         topic_columns = _columns(train_features, text_only=True)
-        coef, bias = _fit_topics(_matrix(train_features, topic_columns, True), Y[train])
-        topic_scores[test] = _matrix(test_features, topic_columns, True) @ coef + bias
+        coef, bias = _fit_topics(_with_vectors(_matrix(train_features, topic_columns, True), vecs[train], None),
+                                 Y[train])
+        topic_scores[test] = _with_vectors(_matrix(test_features, topic_columns, True), vecs[test], None) @ coef + bias
     figures = measure(examples, probabilities, topic_scores, {v: 0.0 for v in VERDICTS})
     return CrossValidation(probabilities, topic_scores, figures)
 
@@ -202,8 +227,9 @@ def choose_thresholds(examples: list[Example], cv: CrossValidation) -> dict:
     return {"offsets": best, "confident": confident}
 
 
-def train(examples: list[Example], analysers: Analysers, jurisdiction_of: Callable[[str], str],
-          folds: int = FOLDS, progress: Callable[[str], None] = lambda _: None) -> Weights:
+def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedding,
+          jurisdiction_of: Callable[[str], str], folds: int = FOLDS,
+          progress: Callable[[str], None] = lambda _: None) -> Weights:
     """Cross-validate, choose thresholds, and fit the final models on every example."""
     _require_sklearn()
     from threadpoolctl import threadpool_limits
@@ -212,22 +238,27 @@ def train(examples: list[Example], analysers: Analysers, jurisdiction_of: Callab
     with threadpool_limits(limits=1):
         progress(f"features of {len(examples)} examples")
         features = corpus_features(examples, analysers, jurisdiction_of)
+        vecs = vectors(examples, embedding)
         progress(f"{folds}-fold cross-validation, grouped by situation")
-        cv = cross_validate(examples, features, folds)
+        cv = cross_validate(examples, features, vecs, folds)
         thresholds = choose_thresholds(examples, cv)
         tuned = measure(examples, cv.probabilities, cv.topic_scores, thresholds["offsets"])
         progress("final models on the whole corpus")
         y, Y = _labels(examples)
         columns = _columns(features)
-        verdict_model = _fit_verdicts(_matrix(features, columns), y)
+        capacities = [e.capacity for e in examples]
+        verdict_model = _fit_verdicts(_with_vectors(_matrix(features, columns), vecs, capacities), y)
         topic_columns = _columns(features, text_only=True)
-        topic_coef, topic_bias = _fit_topics(_matrix(features, topic_columns, True), Y)
+        topic_coef, topic_bias = _fit_topics(_with_vectors(_matrix(features, topic_columns, True), vecs, None), Y)
+    verdict_coef = verdict_model.coef_.T
     arrays = {
         "columns": columns,
-        "verdict_coef": verdict_model.coef_.T.astype(np.float32),
+        "verdict_coef": verdict_coef[:len(columns)].astype(np.float32),
+        "verdict_vector": verdict_coef[len(columns):].astype(np.float32),  # (1 + capacities) x dimensions rows
         "verdict_bias": verdict_model.intercept_.astype(np.float32),
         "topic_columns": topic_columns,
-        "topic_coef": topic_coef.astype(np.float32),
+        "topic_coef": topic_coef[:len(topic_columns)].astype(np.float32),
+        "topic_vector": topic_coef[len(topic_columns):].astype(np.float32),
         "topic_bias": topic_bias.astype(np.float32),
     }
     manifest = {
@@ -239,7 +270,8 @@ def train(examples: list[Example], analysers: Analysers, jurisdiction_of: Callab
         "thresholds": thresholds,
         "cross_validation": {"folds": folds, "untuned": cv.figures, "tuned": tuned},
         "features": {"columns": int(len(columns)), "topic_columns": int(len(topic_columns)),
-                     "min_examples": MIN_EXAMPLES},
+                     "min_examples": MIN_EXAMPLES, "embedding_scale": EMBEDDING_SCALE,
+                     "embedding_digest": embedding.digest()},
         "trained_with": _versions(),
     }
     return Weights(arrays, manifest)

@@ -24,7 +24,8 @@ MODEL_DIR = "model"
 ARRAYS = "judgement.npz"
 MANIFEST = "judgement.json"
 FORMAT = 1
-REQUIRED_ARRAYS = ("columns", "verdict_coef", "verdict_bias", "topic_columns", "topic_coef", "topic_bias")
+REQUIRED_ARRAYS = ("columns", "verdict_coef", "verdict_vector", "verdict_bias", "topic_columns", "topic_coef",
+                   "topic_vector", "topic_bias")
 
 
 @dataclass
