@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
+from ..spreadsheet import spreadsheet_cell
 from .schema import STATUSES
 
 EXPORT_COLUMNS = (
@@ -78,7 +79,8 @@ def export_csv(db: sqlite_utils.Database, out: TextIO, include_text: bool = True
         row["topics"] = "; ".join(_json_list(row["topics"]))
         row["precedent"] = "yes" if row["precedent"] else "no"
         row["escalate"] = "" if row["escalate"] is None else "yes" if row["escalate"] else "no"
-        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        # Opened in a spreadsheet, an asker's "=..." must not run as a formula.
+        writer.writerow([spreadsheet_cell("" if row[c] is None else row[c]) for c in columns])
         count += 1
     return count
 
