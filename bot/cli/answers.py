@@ -186,7 +186,8 @@ def _csv_batch(engine, args: argparse.Namespace, source: TextIO) -> int:
             sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
         return 0
     extra = [c for c in CSV_COLUMNS if c not in fieldnames] + ["error"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(fieldnames) + extra, lineterminator="\n")
+    # RFC 4180 line ends: a cell holding a lone carriage return is then quoted, not a new row.
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(fieldnames) + extra, lineterminator="\r\n")
     writer.writeheader()
     for row, problem in _csv_rows(reader):
         answer = {"error": problem} if problem else answer_request(engine, row, args.mode, args.capacity)

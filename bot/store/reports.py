@@ -72,7 +72,8 @@ EXPORT_SQL = (
 
 def export_csv(db: sqlite_utils.Database, out: TextIO, include_text: bool = True) -> int:
     columns = EXPORT_COLUMNS + (TEXT_COLUMNS if include_text else ())
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends: a cell holding a lone carriage return is then quoted, not a new row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in db.query(EXPORT_SQL):

@@ -174,3 +174,22 @@ def test_a_full_disk_while_exporting_keeps_the_earlier_export(tmp_path):
     no_traceback(result)
     assert earlier.read_text() == "the export from yesterday\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv", "data"], "no half-written file left"
+
+
+def test_the_escalations_export_never_starts_a_formula(tmp_path):
+    from canipost.store import Actor, Store
+
+    db = tmp_path / "data" / "canipost.db"
+    texts = ['=HYPERLINK("http://evil.example","help")', "+61 2 6271 5111 is my number", "-1 for this",
+             "@channel look", "\t=1+1", "\r=1+1"]
+    with Store(db) as store:
+        for text in texts:
+            store.escalations.create(asker=Actor(text[:12], "=cmd|' /C calc'!A0"), text=text, context=text,
+                                     profile="au-aps", answer={"verdict": "ok", "profile": "au-aps"})
+    result = subprocess.run([sys.executable, "-m", "canipost", "escalations", "export"], capture_output=True,
+                            text=True, env={**os.environ, "CANIPOST_DB": str(db)}, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+    assert "'=HYPERLINK(\"http://evil.example\",\"help\")" in cells and "'-1 for this" in cells
