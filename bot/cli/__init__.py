@@ -72,6 +72,13 @@ def _optional_modules() -> list:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Bytes that are not UTF-8 reach Python as lone surrogates, which no file or database takes.
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return fail(f"an argument is not UTF-8 text: {ascii(arg)[:60]}")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
