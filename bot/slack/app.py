@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -27,6 +28,7 @@ from ..config import Settings
 from ..errors import CanipostError, KnowledgeErrors
 from ..logs import current_request_id, log
 from . import sealing
+from .shapes import well_formed
 
 ADVISOR_GROUP_TTL_S = 300.0
 WEB_API_TIMEOUT_S = 10
@@ -260,11 +262,19 @@ def _quiet_token_warning(make: Callable[[], App]) -> App:
         framework.removeFilter(drop)
 
 
-def answer_ssl_check(body, next):  # noqa: A002 - Bolt's name for it
-    """Slack's certificate check (``ssl_check=1``), answered once its signature has been checked."""
-    if body.get("ssl_check") == "1":
-        return BoltResponse(status=200, body="")
-    return next()
+class CheckRequest(Middleware):
+    """Once the signature is checked: answer Slack's certificate check (``ssl_check=1``), and
+    refuse a request not shaped as Slack's are (see :mod:`.shapes`). A Middleware of its own,
+    not a function, because Bolt reads fields of the request to call a function middleware."""
+
+    def process(self, *, req, resp, next):  # noqa: A002 - Bolt's name for it
+        body = req.body
+        if not well_formed(body):
+            log("malformed_request_refused", level=logging.WARNING, type=str(body.get("type"))[:40])
+            return BoltResponse(status=400, body="")
+        if body.get("ssl_check") == "1":
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 def build_app(settings: Settings, services: Services | None = None, *, socket_mode: bool = False) -> App:
@@ -283,9 +293,9 @@ def build_app(settings: Settings, services: Services | None = None, *, socket_mo
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
         # Bolt answers Slack's ssl_check before checking the signature; here it is answered
-        # after (by answer_ssl_check), so an unsigned one gets 401 like any other request.
+        # after (by CheckRequest), so an unsigned one gets 401 like any other request.
         ssl_check_enabled=False,
-        before_authorize=answer_ssl_check,
+        before_authorize=CheckRequest(),
         # auth.test runs on the first request instead: a Slack that is briefly unreachable
         # at start-up must not stop the service from starting (and answering /healthz).
         token_verification_enabled=False,
