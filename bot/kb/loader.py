@@ -22,7 +22,7 @@ from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabula
 from .examples import Example, duplicate_errors, load_examples
 from .schema import (Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_readings,
                      parse_source_file)
-from .yamlfile import display_path, load_file
+from .yamlfile import display_path, load_file, read_text
 
 TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml", "readings.yaml"}
 EXAMPLES_DIR = "examples"
@@ -215,12 +215,21 @@ def _seed_text(root: Path, source: Source, name: str, cache: dict[str, str], err
     if not source.seed:
         return None
     if source.seed not in cache:
-        path = root / "sources" / source.seed
-        try:
-            cache[source.seed] = fold_text(path.read_text(encoding="utf-8"))
-        except OSError:
+        cache[source.seed] = None  # type: ignore[assignment]
+        sources = (root / "sources").resolve()
+        path = (sources / source.seed).resolve()
+        # Confined to sources/: otherwise whether a base loads would tell whether a guessed quote
+        # is in any file the process can read (its environment, say, through /proc).
+        if not path.is_relative_to(sources) or path == sources:
+            errors.append(KnowledgeError(f"{source.seed!r} is not a file in sources/ (seed names a file there)",
+                                         name, None, "source.seed"))
+        elif not path.exists():
             errors.append(KnowledgeError(f"source text sources/{source.seed} not found", name, None, "source.seed"))
-            cache[source.seed] = None  # type: ignore[assignment]
+        else:
+            try:
+                cache[source.seed] = fold_text(read_text(path, f"sources/{source.seed}"))
+            except KnowledgeError as exc:
+                errors.append(exc)
     return cache[source.seed]
 
 

@@ -27,6 +27,8 @@ from typing import Any, Callable
 from slack_bolt import App
 from slack_bolt.adapter.asgi import SlackRequestHandler
 from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 
 from ..config import Settings
 from ..errors import CanipostError
@@ -58,7 +60,17 @@ class ThreadedSlackRequestHandler(SlackRequestHandler):
 
     def _dispatch(self, body: str, query: str, headers: dict) -> Any:
         with request_scope():
-            return self.app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+            try:
+                request = BoltRequest(body=body, query=query, headers=headers)
+                if not isinstance(request.body, dict):
+                    raise ValueError("not a JSON object")
+            except Exception:  # noqa: BLE001 - whatever Bolt could not parse
+                # Bolt parses the body before checking its signature: a body no Slack request
+                # has (broken JSON, JSON that is not an object) is refused here, 401 unless
+                # Slack signed it (then 400).
+                signed = SignatureVerifier(self.app._signing_secret).is_valid_request(body, headers)
+                return BoltResponse(status=400 if signed else 401, body="")
+            return self.app.dispatch(request)
 
 
 class Server:
