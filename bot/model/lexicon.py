@@ -72,7 +72,9 @@ def tokenize(text: str) -> list[Token]:
                 s, e = m.start() + part.start(), m.start() + part.end()
                 tokens.append(Token(part.group(0), fold_word(part.group(0)), s, e))
         else:
-            tokens.append(Token(word, fold_word(word), m.start(), m.end()))
+            folded = fold_word(word)
+            if folded:  # nothing but accents or marks: no word to read
+                tokens.append(Token(word, folded, m.start(), m.end()))
         previous = word
     return tokens
 

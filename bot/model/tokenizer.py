@@ -63,7 +63,7 @@ class SubwordTokenizer:
         for symbol in symbols:
             token = self.ids.get(symbol)
             if token is None:
-                ids.extend(self.bytes[b] for b in symbol.encode("utf-8"))
+                ids.extend(self.bytes[b] for b in symbol.encode("utf-8", "replace"))
             else:
                 ids.append(token)
         return tuple(ids)
