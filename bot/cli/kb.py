@@ -47,6 +47,8 @@ def register(subparsers) -> None:
 
     train = commands.add_parser("train", help="train the judgement on the labelled corpus and write its weights")
     train.add_argument("--folds", type=int, default=5, metavar="N", help="cross-validation folds (default 5)")
+    train.add_argument("--calibrate", nargs="+", metavar="FILE.yaml", default=[],
+                       help="labelled cases written apart from the corpus, to choose the thresholds on")
     add_knowledge_option(train)
     train.set_defaults(func=run_train)
 
@@ -209,18 +211,26 @@ def run_train(args: argparse.Namespace) -> int:
     if not 2 <= args.folds <= 20:
         print("canipost: --folds is between 2 and 20", file=sys.stderr)
         return 2
+    from ..evaluation import load_cases
+    from ..kb.examples import near_duplicates
+
     try:
         kb = load_knowledge(knowledge_dir(args))
         examples = kb.examples()
         analysers = Analysers(load_lexicon(kb.root))
+        calibration = [case for path in args.calibrate for case in load_cases(path)]
     except KnowledgeErrors as exc:
         return _report(exc)
+    if calibration and near_duplicates([e.text for e in examples], [c.text for c in calibration]):
+        print("canipost: some calibration cases nearly repeat corpus examples: they would not be held out "
+              "(see canipost kb examples --against)", file=sys.stderr)
+        return 1
     model_dir = kb.root / MODEL_DIR
     embedding = StaticEmbedding.from_wordllama()
     if not (model_dir / EMBEDDING).exists() or StaticEmbedding.load(model_dir).digest() != embedding.digest():
         embedding.save(model_dir)
     weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
-                    progress=lambda step: print(f"... {step}", file=sys.stderr))
+                    calibration, progress=lambda step: print(f"... {step}", file=sys.stderr))
     save_weights(kb.root, weights)
     print(describe_training({**weights.manifest, "arrays_digest": weights.digest()}))
     return 0
@@ -228,15 +238,14 @@ def run_train(args: argparse.Namespace) -> int:
 
 def describe_training(manifest: dict) -> str:
     cv = manifest["cross_validation"]
-    tuned = cv["tuned"]
-    offsets = manifest["thresholds"]["offsets"]
+    thresholds = manifest["thresholds"]
+    trusted = ", ".join(f"{v} from {t:.2f}" if t <= 1 else f"{v} never" for v, t in thresholds["verdicts"].items())
     return "\n".join([
         f"trained on {manifest['examples']} examples ({manifest['situations']} situations), "
         f"{manifest['features']['columns']} features",
-        f"{cv['folds']}-fold cross-validation grouped by situation, with the chosen thresholds: "
-        f"accuracy {tuned['accuracy']:.2f}, breaches missed {tuned['breaches_missed']:.0%}, "
-        f"benign over-flagged {tuned['benign_over_flagged']:.0%}, topic recall@3 {tuned['topic_recall_at_3']:.2f}",
-        "thresholds: offsets " + ", ".join(f"{v} {o:+.2f}" for v, o in offsets.items())
-        + f"; the model may raise the rules' verdict at confidence {manifest['thresholds']['confident']:.2f}",
+        f"{cv['folds']}-fold cross-validation grouped by situation: accuracy {cv['accuracy']:.2f}, "
+        f"breaches missed {cv['breaches_missed']:.0%}, benign over-flagged {cv['benign_over_flagged']:.0%}, "
+        f"topic recall@3 {cv['topic_recall_at_3']:.2f}",
+        f"the model's reading is trusted ({thresholds['chosen_on']}): {trusted}",
         f"written to the knowledge base's model/ directory (weights digest {manifest['arrays_digest'][:16]})",
     ])

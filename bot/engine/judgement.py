@@ -27,10 +27,11 @@ from ..model.judge import Evidence, Judgement
 from .detectors import Finding
 from .verdict import MAX_CITED, Engagement
 
-TOPIC_CITED = 0.5  # a topic the model reads at least this likely is cited even when nothing is wrong
+TOPIC_CITED = 0.4  # a topic the model reads at least this likely is cited even when nothing is wrong
 GROUND_TOPICS = 3  # a raised verdict is grounded in one of the model's likeliest topics...
 GROUND_MIN = 0.2  # ...read at least this likely (the likeliest always counts)
 EXACT_VIA = ("always",)
+COVERING = 3  # the first provisions cited are chosen to name what the text is about
 
 
 @dataclass
@@ -151,17 +152,30 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
 
 
 def _order(engagements: list[Engagement], judgement: Judgement, capacity: str, verdict: str) -> list[Engagement]:
-    """The decisive provision first, then by how likely the model reads their topics, then by weight."""
+    """The decisive provision first; then, one at a time, the provision that names the most of what
+    the text is likely about that the ones before have not named (the topics' probabilities, summed);
+    then the rest by how likely their topics are."""
     topic_probability = dict(judgement.topics)
 
     def likely(e: Engagement) -> float:
         return max(topic_probability.get(t, 0.0) for t in e.provision.topics)
 
-    def key(e: Engagement):
-        decisive = e.contribution(capacity) == verdict and e.via != "reminder"
-        return (not decisive, -likely(e), -severity(e.contribution(capacity)), e.provision.id)
+    def decisive(e: Engagement) -> bool:
+        return e.contribution(capacity) == verdict and e.via != "reminder"
 
-    ordered = sorted(engagements, key=key)
-    first = [e for e in ordered if e.contribution(capacity) == verdict and e.via != "reminder"][:1]
-    rest = [e for e in ordered if e not in first]
-    return (first + rest)[:MAX_CITED]
+    remaining = sorted(engagements, key=lambda e: (not decisive(e), -likely(e), -severity(e.contribution(capacity)),
+                                                    e.provision.id))
+    ordered = remaining[:1]
+    remaining = remaining[1:]
+    named = set(ordered[0].provision.topics) if ordered else set()
+    while remaining and len(ordered) < COVERING:
+        def gain(e: Engagement) -> float:
+            return sum(topic_probability.get(t, 0.0) for t in set(e.provision.topics) - named)
+
+        best = max(remaining, key=lambda e: (gain(e), -remaining.index(e)))
+        if gain(best) < TOPIC_CITED / 2:
+            break
+        ordered.append(best)
+        remaining.remove(best)
+        named |= set(best.provision.topics)
+    return (ordered + remaining)[:MAX_CITED]

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..contract import VERDICTS, severity
 from ..contract import CAPACITIES
 from .analysers import Analysers, Analysis, Signal
 from .embedding import StaticEmbedding
@@ -44,17 +43,17 @@ class Judgement:
     """What the model makes of one text."""
 
     probabilities: dict[str, float]  # verdict -> probability
-    verdict: str  # the verdict the thresholds pick
-    confidence: float  # probability of that verdict, or of anything at least as strict
+    verdict: str  # the likeliest verdict
+    confidence: float  # its probability
     topics: list[tuple[str, float]]  # topics, most probable first
     evidence: list[Evidence] = field(default_factory=list)
     analysis: Analysis | None = None
 
+    threshold: float = 0.5  # the probability from which the model's reading of this verdict is trusted
+
     @property
     def confident(self) -> bool:
         return self.confidence >= self.threshold
-
-    threshold: float = 0.5
 
     def topic_probability(self, topic: str) -> float:
         return dict(self.topics).get(topic, 0.0)
@@ -83,8 +82,7 @@ class Judge:
         self.vector_scale = float(manifest["features"]["embedding_scale"])
         self.verdicts = weights.verdicts
         self.topics = weights.topics
-        self.offsets = np.array([manifest["thresholds"]["offsets"][v] for v in self.verdicts])
-        self.confident_at = float(manifest["thresholds"]["confident"])
+        self.thresholds = {v: float(manifest["thresholds"]["verdicts"][v]) for v in self.verdicts}
 
     @classmethod
     def load(cls, knowledge_dir: Path, stopwords: frozenset[str] = frozenset()) -> "Judge | None":
@@ -112,22 +110,19 @@ class Judge:
         features = featurise(analysis, capacity, mode, profile)
         vector = self.embedding.vector(text) * self.vector_scale
         probabilities = self.verdict_probabilities(features, vector, capacity)
-        chosen = int(np.argmax(np.log(np.maximum(probabilities, 1e-12)) + self.offsets))
+        chosen = int(np.argmax(probabilities))
         verdict = self.verdicts[chosen]
-        # Confidence that it is at least this serious: a text torn between caution and
-        # do-not-post is surely not ok.
-        confidence = float(sum(p for v, p in zip(self.verdicts, probabilities) if severity(v) >= severity(verdict)))
-        if verdict == "ok":
-            confidence = float(probabilities[chosen])
         topics = self.topic_probabilities(features, vector)
-        judgement = Judgement(dict(zip(self.verdicts, map(float, probabilities))), verdict, confidence, topics,
-                              analysis=analysis, threshold=self.confident_at)
+        judgement = Judgement(dict(zip(self.verdicts, map(float, probabilities))), verdict, float(probabilities[chosen]),
+                              topics, analysis=analysis, threshold=self.thresholds[verdict])
         judgement.evidence = self._evidence(features, analysis, chosen)
         return judgement
 
-    def _rows(self, features: Features, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """The model rows of the features it knows, their values, and their names."""
-        names = list(features.values)
+    def _rows(self, features: Features, columns: np.ndarray, shared: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The model rows of the features it knows, their values, and their names (``shared``:
+        without the capacity's own copies, as the topic model was trained)."""
+        names = [n for n in features.values if not (shared and "|" in n)]
         hashed = np.fromiter((column(n) for n in names), dtype=np.int64, count=len(names))
         positions = np.searchsorted(columns, hashed)
         positions = np.minimum(positions, len(columns) - 1)
@@ -145,7 +140,7 @@ class Judge:
         return exp / exp.sum()
 
     def topic_probabilities(self, features: Features, vector: np.ndarray) -> list[tuple[str, float]]:
-        rows, values, _ = self._rows(features, self._topic_columns)
+        rows, values, _ = self._rows(features, self._topic_columns, shared=True)
         logits = values @ self._topic_coef[rows] + vector @ self._topic_vector + self._topic_bias
         probabilities = 1.0 / (1.0 + np.exp(-logits))
         order = np.argsort(-probabilities, kind="stable")

@@ -9,16 +9,16 @@ What it does:
 1. features for every example (:func:`.features.featurise`), keeping the columns seen in at
    least :data:`MIN_EXAMPLES` examples;
 2. grouped k-fold cross-validation (paraphrases of one situation stay in one fold): each
-   example is judged by a model that never saw its situation;
-3. from those held-out judgements, the decision thresholds (per-verdict offsets, and the
-   confidence at which the model may raise the rules' verdict), chosen by :func:`choose_thresholds`;
-4. the final models on the whole corpus, written as plain arrays with a manifest that records
-   the corpus digest, the thresholds and the cross-validated figures.
+   example is judged by a model that never saw its situation, and the figures are recorded;
+3. the final models on the whole corpus;
+4. the thresholds (for each verdict, the probability from which the model's reading of it is
+   trusted), chosen by :func:`choose_thresholds` on held-out cases written apart from the corpus
+   (``kb train --calibrate FILE``), else on the cross-validated judgements;
+5. plain arrays and a manifest recording the corpus digest, the thresholds and the figures.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +38,12 @@ MIN_EXAMPLES = 2  # a feature seen in fewer examples teaches nothing general
 EMBEDDING_SCALE = 0.5  # the text's unit vector counts this much beside the word features
 FOLDS = 5
 VERDICT_C = 1.0  # inverse regularisation, chosen on held-out real-world cases
-TOPIC_C = 1.0
-#: What a wrong answer costs when choosing thresholds: a missed breach is worse than a needless flag.
-MISS_COST = 2.0
-OVERFLAG_COST = 1.0
-#: The model may raise the rules' verdict when this share of its raised verdicts held out were right.
+TOPIC_C = 3.0
+#: The model's reading of a verdict counts (it may raise the rules' verdict to it) from the probability
+#: at which, on held-out cases, at least this share of such readings were right.
 RAISE_PRECISION = 0.75
-OFFSET_GRID = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)
+THRESHOLD_GRID = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 ... 0.95
+MIN_PICKED = 5  # fewer readings than this say nothing about a threshold
 
 
 @dataclass
@@ -71,14 +70,16 @@ def corpus_features(examples: list[Example], analysers: Analysers, jurisdiction_
             for e in examples]
 
 
-def _matrix(features: list[Features], columns: np.ndarray, text_only: bool = False):
-    """A sparse matrix over ``columns`` (sorted hashed column ids); unknown columns are dropped."""
+def _matrix(features: list[Features], columns: np.ndarray, shared: bool = False):
+    """A sparse matrix over ``columns`` (sorted hashed column ids); unknown columns are dropped.
+    ``shared``: leave out the capacity's own copies of the features (the topic model reads what a
+    text is about, whoever writes it)."""
     from scipy import sparse
 
     rows, cols, values = [], [], []
     for r, f in enumerate(features):
         for name, value in f.values.items():
-            if text_only and ("|" in name or name.startswith("x:")):
+            if shared and "|" in name:
                 continue
             key = column(name)
             position = int(np.searchsorted(columns, key))
@@ -89,10 +90,10 @@ def _matrix(features: list[Features], columns: np.ndarray, text_only: bool = Fal
     return sparse.csr_matrix((values, (rows, cols)), shape=(len(features), len(columns)), dtype=np.float64)
 
 
-def _columns(features: list[Features], text_only: bool = False) -> np.ndarray:
+def _columns(features: list[Features], shared: bool = False) -> np.ndarray:
     counts: Counter[int] = Counter()
     for f in features:
-        names = [n for n in f.values if not (text_only and ("|" in n or n.startswith("x:")))]
+        names = [n for n in f.values if not (shared and "|" in n)]
         counts.update({column(n) for n in names})
     return np.array(sorted(c for c, n in counts.items() if n >= MIN_EXAMPLES), dtype=np.int64)
 
@@ -164,25 +165,17 @@ def cross_validate(examples: list[Example], features: list[Features], vecs: np.n
         columns = _columns(train_features)
         model = _fit_verdicts(_with_vectors(_matrix(train_features, columns), vecs[train], train_caps), y[train])
         probabilities[test] = model.predict_proba(_with_vectors(_matrix(test_features, columns), vecs[test], test_caps))
-        topic_columns = _columns(train_features, text_only=True)
+        topic_columns = _columns(train_features, shared=True)
         coef, bias = _fit_topics(_with_vectors(_matrix(train_features, topic_columns, True), vecs[train], None),
                                  Y[train])
         topic_scores[test] = _with_vectors(_matrix(test_features, topic_columns, True), vecs[test], None) @ coef + bias
-    figures = measure(examples, probabilities, topic_scores, {v: 0.0 for v in VERDICTS})
-    return CrossValidation(probabilities, topic_scores, figures)
+    return CrossValidation(probabilities, topic_scores, measure(examples, probabilities, topic_scores))
 
 
-def decide(probabilities: np.ndarray, offsets: dict[str, float]) -> np.ndarray:
-    """The verdict index each row's probabilities pick after the per-verdict offsets."""
-    shift = np.array([offsets[v] for v in VERDICTS])
-    return np.argmax(np.log(np.maximum(probabilities, 1e-12)) + shift, axis=1)
-
-
-def measure(examples: list[Example], probabilities: np.ndarray, topic_scores: np.ndarray,
-            offsets: dict[str, float]) -> dict[str, float]:
+def measure(examples: list[Example], probabilities: np.ndarray, topic_scores: np.ndarray) -> dict[str, float]:
     """Accuracy, breaches missed, benign posts over-flagged and topic recall at 3 of held-out judgements."""
     y, Y = _labels(examples)
-    chosen = decide(probabilities, offsets)
+    chosen = probabilities.argmax(axis=1)
     breach = y == VERDICTS.index("do-not-post")
     benign = y == VERDICTS.index("ok")
     top3 = np.argsort(-topic_scores, axis=1, kind="stable")[:, :3]
@@ -197,40 +190,41 @@ def measure(examples: list[Example], probabilities: np.ndarray, topic_scores: np
     }
 
 
-def choose_thresholds(examples: list[Example], cv: CrossValidation) -> dict:
-    """Per-verdict offsets that minimise held-out errors, a missed breach counting MISS_COST and a
-    needless flag OVERFLAG_COST; and the confidence above which the model's raised verdicts were
-    right at least RAISE_PRECISION of the time."""
-    y, _ = _labels(examples)
-    breach = y == VERDICTS.index("do-not-post")
-    benign = y == VERDICTS.index("ok")
-    best, best_cost = None, None
-    for c, a, d in itertools.product(OFFSET_GRID, OFFSET_GRID, OFFSET_GRID):
-        offsets = {"ok": 0.0, "caution": c, "needs-approval": a, "do-not-post": d}
-        chosen = decide(cv.probabilities, offsets)
-        errors = float((chosen != y).mean())
-        missed = float((chosen[breach] <= 1).mean())
-        flagged = float((chosen[benign] >= 2).mean())
-        cost = errors + MISS_COST * missed * breach.mean() + OVERFLAG_COST * flagged * benign.mean()
-        if best_cost is None or cost < best_cost - 1e-12:
-            best, best_cost = offsets, cost
-    chosen = decide(cv.probabilities, best)
-    raised = chosen > 0
-    confidence = np.array([cv.probabilities[i, chosen[i]:].sum() for i in range(len(y))])
-    right = y >= chosen
-    confident = 1.0
-    for threshold in np.arange(0.30, 0.96, 0.05):
-        picked = raised & (confidence >= threshold)
-        if picked.sum() >= 20 and right[picked].mean() >= RAISE_PRECISION:
-            confident = round(float(threshold), 2)
-            break
-    return {"offsets": best, "confident": confident}
+def choose_thresholds(probabilities: np.ndarray, accepted: list[tuple[str, ...]]) -> dict[str, float]:
+    """For each verdict, the least probability at which the model's reading of it was right at least
+    RAISE_PRECISION of the time on held-out cases (``accepted``: the verdicts each case accepts).
+
+    Above ``ok`` "right" means the case wanted at least that much; for ``ok``, that it accepted ``ok``.
+    A verdict the model never reached reliably gets 1.01: the model alone never gives it, and where
+    it would, the answer is ``caution`` with a referral to the contact.
+    """
+    chosen = probabilities.argmax(axis=1)
+    thresholds = {}
+    for index, verdict in enumerate(VERDICTS):
+        if verdict == "ok":
+            right = np.array(["ok" in a for a in accepted])
+        else:
+            right = np.array([max(severity(v) for v in a) >= index for a in accepted])
+        picked_verdict = chosen == index
+        threshold = 1.01
+        for candidate in THRESHOLD_GRID:
+            picked = picked_verdict & (probabilities[:, index] >= candidate)
+            if picked.sum() >= MIN_PICKED and right[picked].mean() >= RAISE_PRECISION:
+                threshold = round(float(candidate), 2)
+                break
+        thresholds[verdict] = threshold
+    return thresholds
 
 
 def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedding,
-          jurisdiction_of: Callable[[str], str], folds: int = FOLDS,
+          jurisdiction_of: Callable[[str], str], folds: int = FOLDS, calibration: list | None = None,
           progress: Callable[[str], None] = lambda _: None) -> Weights:
-    """Cross-validate, choose thresholds, and fit the final models on every example."""
+    """Cross-validate, fit the final models on every example, and choose the thresholds.
+
+    ``calibration``: held-out labelled cases (:class:`~canipost.evaluation.Case`) written apart from
+    the corpus, on which the thresholds are chosen; without them, the cross-validated judgements
+    of the corpus are used.
+    """
     _require_sklearn()
     from threadpoolctl import threadpool_limits
 
@@ -241,15 +235,23 @@ def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedd
         vecs = vectors(examples, embedding)
         progress(f"{folds}-fold cross-validation, grouped by situation")
         cv = cross_validate(examples, features, vecs, folds)
-        thresholds = choose_thresholds(examples, cv)
-        tuned = measure(examples, cv.probabilities, cv.topic_scores, thresholds["offsets"])
         progress("final models on the whole corpus")
         y, Y = _labels(examples)
         columns = _columns(features)
         capacities = [e.capacity for e in examples]
         verdict_model = _fit_verdicts(_with_vectors(_matrix(features, columns), vecs, capacities), y)
-        topic_columns = _columns(features, text_only=True)
+        topic_columns = _columns(features, shared=True)
         topic_coef, topic_bias = _fit_topics(_with_vectors(_matrix(features, topic_columns, True), vecs, None), Y)
+        if calibration:
+            progress(f"thresholds chosen on {len(calibration)} held-out cases")
+            cases_features = [featurise(analysers.analyse(c.text, jurisdiction_of(c.profile)), c.capacity, c.mode,
+                                        c.profile) for c in calibration]
+            X = _with_vectors(_matrix(cases_features, columns), vectors(calibration, embedding),
+                              [c.capacity for c in calibration])
+            thresholds = choose_thresholds(verdict_model.predict_proba(X), [c.verdicts for c in calibration])
+        else:
+            y_sets = [(e.verdict,) for e in examples]
+            thresholds = choose_thresholds(cv.probabilities, y_sets)
     verdict_coef = verdict_model.coef_.T
     arrays = {
         "columns": columns,
@@ -267,14 +269,25 @@ def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedd
         "corpus_digest": corpus_digest(examples),
         "examples": len(examples),
         "situations": len({e.situation for e in examples}),
-        "thresholds": thresholds,
-        "cross_validation": {"folds": folds, "untuned": cv.figures, "tuned": tuned},
+        "thresholds": {"verdicts": thresholds,
+                       "chosen_on": f"{len(calibration)} held-out cases" if calibration else "cross-validation",
+                       "calibration_digest": _cases_digest(calibration) if calibration else None},
+        "cross_validation": {"folds": folds, **cv.figures},
         "features": {"columns": int(len(columns)), "topic_columns": int(len(topic_columns)),
                      "min_examples": MIN_EXAMPLES, "embedding_scale": EMBEDDING_SCALE,
                      "embedding_digest": embedding.digest()},
         "trained_with": _versions(),
     }
     return Weights(arrays, manifest)
+
+
+def _cases_digest(cases) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for c in cases:
+        digest.update(f"{c.id}\x1f{c.text}\x1f{c.profile}\x1f{c.capacity}\x1f{c.mode}\x1f{','.join(c.verdicts)}\x1e".encode())
+    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:
