@@ -25,7 +25,10 @@ def kb():
 
 @pytest.fixture(scope="session")
 def engine(kb):
-    return Engine(kb)
+    """The engine as shipped: the rules and the trained judgement."""
+    from canipost.model.judge import Judge
+
+    return Engine(kb, judge=Judge.load(kb.root, kb.vocabulary.stopwords))
 
 
 @pytest.fixture(scope="session")

@@ -67,13 +67,17 @@ def _report(exc: KnowledgeErrors) -> int:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from ..model.judge import check_model
+
     try:
         kb = load_knowledge(knowledge_dir(args))
         examples = kb.examples()
+        model = check_model(kb, examples)
     except KnowledgeErrors as exc:
         return _report(exc)
     print(summarise(kb))
     print(f"examples: {len(examples)} labelled drafts and questions")
+    print(model)
     for warning in kb.warnings:
         print(f"warning: {warning}")
     return 0
@@ -226,11 +230,14 @@ def run_train(args: argparse.Namespace) -> int:
               "(see canipost kb examples --against)", file=sys.stderr)
         return 1
     model_dir = kb.root / MODEL_DIR
-    embedding = StaticEmbedding.from_wordllama()
-    if not (model_dir / EMBEDDING).exists() or StaticEmbedding.load(model_dir).digest() != embedding.digest():
+    if (model_dir / EMBEDDING).exists():
+        embedding = StaticEmbedding.load(model_dir)
+    else:  # the first training of a knowledge base copies the table in
+        embedding = StaticEmbedding.from_wordllama()
         embedding.save(model_dir)
     weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
                     calibration, progress=lambda step: print(f"... {step}", file=sys.stderr))
+    weights.manifest["thresholds"]["calibration_files"] = [Path(p).name for p in args.calibrate]
     save_weights(kb.root, weights)
     print(describe_training({**weights.manifest, "arrays_digest": weights.digest()}))
     return 0

@@ -117,7 +117,7 @@ class Engine:
         # when something else made the answer more than ok.
         escalate = (
             any(f.spec.escalate and (f.spec.effects[capacity] != "ok" or verdict != "ok") for f in findings)
-            or any(e.provision.escalate and e.via in ("pattern", "match") for e in engaged)
+            or any(e.provision.escalate and e.via in ("pattern", "match", "judgement") for e in engaged)
             or (mode == "ask" and not matched)
             or bool(uncovered)
             or referral

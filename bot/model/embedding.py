@@ -2,8 +2,10 @@
 
 The table is WordLlama's ``l2_supercat`` (a vector for each of 32,000 word pieces, taken from
 a large language model and trained to average into sentence meanings). ``canipost kb train``
-copies it, with the word-piece vocabulary and merges, into ``knowledge/model/embedding.npz``
-once; answering reads that file and needs neither WordLlama nor a tokenizer library. A text's
+copies it into ``knowledge/model/embedding.npy`` (a plain array, mapped from disk rather than
+read, so loading costs nothing and only the pieces used take memory), with the word-piece
+vocabulary and merges in ``embedding-pieces.npz``, once; answering reads those files and needs
+neither WordLlama nor a tokenizer library. A text's
 vector is the mean of its pieces' vectors, scaled to unit length, so "numpty", "muppet" and
 "clown" land near each other even where the corpus never used one of them.
 """
@@ -19,7 +21,8 @@ import numpy as np
 from ..errors import KnowledgeError
 from .tokenizer import SubwordTokenizer
 
-EMBEDDING = "embedding.npz"
+EMBEDDING = "embedding.npy"
+PIECES = "embedding-pieces.npz"
 DIMENSIONS = 256
 SOURCE = "wordllama 0.4.0.post1, l2_supercat_256 (MIT; vectors derived from Llama 2)"
 
@@ -50,19 +53,21 @@ class StaticEmbedding:
         return digest.hexdigest()
 
     def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         vocab = np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8)
-        np.savez_compressed(buffer, vocab=vocab, merges=self.merges, table=self.table)
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / EMBEDDING).write_bytes(buffer.getvalue())
+        np.savez_compressed(buffer, vocab=vocab, merges=self.merges)
+        (directory / PIECES).write_bytes(buffer.getvalue())
+        np.save(directory / EMBEDDING, np.ascontiguousarray(self.table), allow_pickle=False)
 
     @classmethod
     def load(cls, directory: Path) -> "StaticEmbedding":
         path = directory / EMBEDDING
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with np.load(directory / PIECES, allow_pickle=False) as data:
                 vocab = data["vocab"].tobytes().decode("utf-8").split("\n")
-                merges, table = data["merges"], data["table"]
+                merges = data["merges"]
+            table = np.load(path, mmap_mode="r", allow_pickle=False)
         except (OSError, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise KnowledgeError(f"unreadable embedding: {exc}: run canipost kb train", str(path)) from None
         if table.shape != (len(vocab), DIMENSIONS) or merges.ndim != 2 or merges.shape[1] != 2:
@@ -80,7 +85,7 @@ class StaticEmbedding:
         except ImportError:
             from ..errors import CanipostError
 
-            raise CanipostError("training needs WordLlama: pip install 'canipost[train]'") from None
+            raise CanipostError("copying the embedding table needs WordLlama: pip install 'canipost[embedding]'") from None
         package = Path(wordllama.__file__).resolve().parent
         config = json.loads((package / "tokenizers" / "l2_supercat_tokenizer_config.json").read_text("utf-8"))
         pieces = config["model"]["vocab"]

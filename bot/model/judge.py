@@ -198,3 +198,29 @@ def _locate(key: str, weight: float, analysis: Analysis) -> Evidence | None:
                 return Evidence(hit.text, hit.start, hit.end, weight)
     return None
 
+
+
+def check_model(kb, examples) -> str:
+    """One line on the knowledge base's model; :class:`KnowledgeErrors` when it is damaged or was
+    trained on another corpus or embedding than the knowledge base now holds."""
+    from ..errors import KnowledgeError, KnowledgeErrors
+    from ..kb.examples import corpus_digest
+
+    try:
+        weights = load_weights(kb.root)
+        if weights is None:
+            return "model: none (answers come from the rules alone; canipost kb train makes one)"
+        embedding = StaticEmbedding.load(kb.root / "model")
+    except KnowledgeError as exc:
+        raise KnowledgeErrors([exc]) from None
+    problems = []
+    where = str(kb.root / "model")
+    if weights.manifest.get("corpus_digest") != corpus_digest(examples):
+        problems.append(KnowledgeError("the model was trained on another corpus than examples/ holds: "
+                                       "run canipost kb train", where))
+    if weights.manifest["features"].get("embedding_digest") != embedding.digest():
+        problems.append(KnowledgeError("the model was trained with another embedding: run canipost kb train", where))
+    if problems:
+        raise KnowledgeErrors(problems)
+    return (f"model: trained on these {weights.manifest['examples']} examples "
+            f"(weights digest {weights.manifest['arrays_digest'][:16]})")
