@@ -8,7 +8,8 @@ Bolt's ASGI adapter runs ``App.dispatch`` on the event loop itself; here it runs
 threads, so one request waiting for its acknowledgement does not hold up the others.
 
 Signals: SIGTERM (uvicorn) stops accepting requests and lets those in flight finish; then
-the lazy work already accepted is finished, and the store closed. SIGHUP reloads the
+the work already accepted is finished (or left in the outbox for the next start), and the
+store closed. SIGHUP reloads the
 knowledge base (an invalid one is refused and the old one kept).
 """
 
@@ -115,7 +116,7 @@ class Server:
 
     def shutdown(self) -> None:
         """After uvicorn has let the requests in flight finish: stop taking work, finish the
-        lazy work already accepted, close the store."""
+        work already accepted, close the store."""
         log("stopping")
         for hook in self.on_shutdown:
             try:
@@ -143,7 +144,7 @@ def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port
     socket_mode = bool(settings.slack_app_token) and not http
     services = Services.open(settings)
     app = build_app(settings, services, socket_mode=socket_mode)
-    on_startup: tuple[Callable[[], None], ...] = ()
+    on_startup: tuple[Callable[[], None], ...] = (services.start,)
     on_shutdown: tuple[Callable[[], None], ...] = ()
     if socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -162,7 +163,7 @@ def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port
             else:
                 log("socket_mode_not_connected", level=logging.WARNING, retry="every 10 seconds")
 
-        on_startup, on_shutdown = (connect,), (handler.close,)
+        on_startup, on_shutdown = on_startup + (connect,), (handler.close,)
 
     def status() -> dict[str, Any]:
         # Informational: a dropped connection is retried, and restarting would not help it.

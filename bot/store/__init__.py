@@ -10,7 +10,7 @@ Datasette::
 
 Parts: :class:`Escalations` (cases and their workflow), :class:`AnswerLog` (answers behind
 Slack buttons), :class:`Feedback`, :class:`HandledEvents` (Slack retries) and
-:class:`Precedents`. All share one connection; every method is safe to call from several
+:class:`Precedents` and :class:`Outbox` (Slack work until delivered). All share one connection; every method is safe to call from several
 threads, and several processes may use the same file at once.
 """
 
@@ -25,13 +25,14 @@ from .errors import InvalidTransition, NotAllowed, NotFound, SchemaTooNew, Store
 from .escalations import REF_PREFIX, STATUS_FILTERS, URGENCIES, Escalations, format_ref, parse_ref
 from .events import HandledEvents
 from .feedback import Feedback
+from .outbox import Job, Outbox
 from .model import SYSTEM, Actor, AuditEntry, Comment, Escalation
 from .precedents import Precedents
 from .schema import LATEST, STATUSES, migrate
 
 __all__ = [
     "Actor", "AnswerLog", "AuditEntry", "Comment", "Escalation", "Escalations", "Feedback", "HandledEvents",
-    "InvalidTransition", "LoggedAnswer", "NotAllowed", "NotFound", "Precedents", "REF_PREFIX", "SCHEMA_VERSION",
+    "InvalidTransition", "Job", "LoggedAnswer", "NotAllowed", "NotFound", "Outbox", "Precedents", "REF_PREFIX", "SCHEMA_VERSION",
     "STATUSES", "STATUS_FILTERS", "SYSTEM", "SchemaTooNew", "Store", "StoreBusy", "StoreError", "URGENCIES",
     "format_ref", "parse_ref",
 ]
@@ -55,6 +56,7 @@ class Store:
         self.feedback = Feedback(self.database)
         self.events = HandledEvents(self.database)
         self.precedents = Precedents(self.database)
+        self.outbox = Outbox(self.database)
 
     @classmethod
     def open(cls, settings) -> "Store":

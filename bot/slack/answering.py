@@ -1,0 +1,109 @@
+"""Answers worked out in processes of their own, so the acknowledging threads never wait.
+
+An answer to a long, awkward draft takes a few hundred milliseconds of CPU, most of it in
+regular expressions that hold Python's interpreter lock from start to end: answered on a
+thread, four of them at once kept every acknowledgement waiting behind them (Slack gives up
+after 3 seconds). In worker processes, at a lower scheduling priority than the server, they
+take a core each and the server's threads go on acknowledging.
+
+    pool = AnswerPool(settings, workers=2)
+    data, text = pool.answer("draft", mode="check", profile="au-aps", capacity=None, precedents=version)
+
+Each worker loads the knowledge base once; :meth:`AnswerPool.restart` starts fresh workers
+(after a reload), letting the old ones finish what they hold. Precedents come from the
+database: a worker reads them again whenever the version it is given has moved on.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+# Workers yield the CPU to the server's acknowledging threads whenever both want it.
+WORKER_NICENESS = 10
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(knowledge_dir: str | None, profile: str, db_path: str) -> None:
+    from ..engine import Engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when work stops
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass
+    _worker.update(engine=Engine.load(knowledge_dir, default_profile=profile), db_path=db_path,
+                   precedents=None, store=None)
+
+
+def answer_data(result) -> dict:
+    """The contract dict, with each finding's label (the Slack message shows it)."""
+    data = result.to_dict()
+    for finding, out in zip(result.findings, data["findings"]):
+        out["label"] = finding.spec.label
+    return data
+
+
+def _answer(text: str, mode: str, profile: str, capacity: str | None, precedents: Any) -> tuple[dict, str]:
+    engine = _worker["engine"]
+    if precedents != _worker["precedents"]:
+        from ..store import Store
+
+        if _worker["store"] is None:
+            _worker["store"] = Store(_worker["db_path"])
+        engine.precedents.replace(_worker["store"].precedents.list())
+        _worker["precedents"] = precedents
+    result = engine.answer(text, mode=mode, profile=profile, capacity=capacity)
+    return answer_data(result), result.text
+
+
+class AnswerPool:
+    """A few worker processes answering questions with the engine."""
+
+    def __init__(self, settings, workers: int):
+        self.settings = settings
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["canipost.engine", "canipost.store"])
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        knowledge = str(self.settings.knowledge_dir) if self.settings.knowledge_dir else None
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._context, initializer=_start_worker,
+            initargs=(knowledge, self.settings.profile, str(Path(self.settings.db_path))))
+
+    def answer(self, text: str, *, mode: str, profile: str, capacity: str | None, precedents: Any) -> tuple[dict, str]:
+        """(the answer's contract dict with finding labels, the text as answered). Raises what the engine raises."""
+        pool = self._pool
+        try:
+            return pool.submit(_answer, text, mode, profile, capacity, precedents).result()
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say): start new ones; the caller's retry uses them.
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+            raise
+
+    def warm(self) -> None:
+        """Start every worker now (loading the knowledge base), not on the first questions."""
+        futures = [self._pool.submit(os.getpid) for _ in range(self.workers * 2)]
+        for future in futures:
+            future.result()
+
+    def restart(self) -> None:
+        """New workers for new questions (a reloaded knowledge base); the old finish what they hold."""
+        with self._lock:
+            old, self._pool = self._pool, self._new_pool()
+        old.shutdown(wait=False)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
