@@ -23,6 +23,11 @@ from typing import Any, Callable
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from ..config import Settings
 from ..errors import CanipostError, KnowledgeErrors
@@ -56,10 +61,72 @@ class InlineExecutor(Executor):
         return future
 
 
+# Slack takes about one message a second in a channel (chat.postMessage); more is rate-limited.
+POST_INTERVAL_S = 1.0
+# A message that would wait longer than this for its turn gives its thread back and is tried
+# again when its turn comes (so one busy channel does not hold every worker).
+MAX_PACING_WAIT_S = 2.0
+
+
+class Paced(Exception):
+    """A message must wait its turn in a busy channel: try the work again after ``retry_after`` seconds."""
+
+    transient = True
+
+    def __init__(self, channel: str, retry_after: float):
+        super().__init__(f"channel {channel} is busy; next message in {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
+class ChannelPace:
+    """The next moment each channel may take another message, about a second apart."""
+
+    def __init__(self, interval: float = POST_INTERVAL_S, clock: Callable[[], float] = time.monotonic,
+                 size: int = 10_000):
+        self.interval, self.clock, self.size = interval, clock, size
+        self._next: collections.OrderedDict[str, float] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def turn(self, channel: str, max_wait: float = MAX_PACING_WAIT_S) -> float:
+        """Seconds to wait before posting to ``channel`` (the slot is then taken); raises
+        :class:`Paced` when that would be longer than ``max_wait`` (no slot taken)."""
+        with self._lock:
+            now = self.clock()
+            at = max(now, self._next.get(channel, now))
+            if at - now > max_wait:
+                raise Paced(channel, at - now)
+            self._next[channel] = at + self.interval
+            self._next.move_to_end(channel)
+            while len(self._next) > self.size:
+                self._next.popitem(last=False)
+            return at - now
+
+
+class PacedWebClient(WebClient):
+    """slack_sdk's client, posting about one message a second to each channel."""
+
+    def __init__(self, *args, pace: ChannelPace | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pace = pace or ChannelPace()
+
+    def chat_postMessage(self, *, channel: str, **kwargs):  # noqa: N802 - slack_sdk's name
+        wait = self.pace.turn(channel)
+        if wait > 0:
+            time.sleep(wait)
+        return super().chat_postMessage(channel=channel, **kwargs)
+
+
+def retry_handlers() -> list:
+    """slack_sdk's own retries: a 429 after its Retry-After, a dropped connection and a 5xx
+    after a short backoff. What still fails goes back to the work, which tries again later."""
+    return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2)]
+
+
 def make_client(settings: Settings) -> WebClient:
     """The Web API client, at ``SLACK_API_URL`` (slack.com, GovSlack, a proxy or a test stand-in)."""
-    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
-                     timeout=WEB_API_TIMEOUT_S)
+    return PacedWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                          timeout=WEB_API_TIMEOUT_S, retry_handlers=retry_handlers())
 
 
 class Advisors:

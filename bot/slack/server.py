@@ -26,40 +26,117 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from slack_bolt import App
-from slack_bolt.adapter.asgi import SlackRequestHandler
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 from ..config import Settings
 from ..errors import CanipostError
 from ..logs import log, request_scope
 from .app import Services, build_app
+from .shapes import malformed
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Dispatching is CPU work (acknowledgements run inline; the slow work is queued): a few threads.
 DISPATCH_THREADS = 4
 GRACEFUL_SHUTDOWN_S = 25  # within compose's 30-second stop_grace_period
+# Slack's requests are small (a 40,000-character message, escaped, with its blocks, stays well
+# under this); anything bigger is refused before it is read, let alone checked.
+MAX_BODY_BYTES = 1024 * 1024
+# A body must arrive within this: a connection that never finishes one is closed.
+BODY_TIMEOUT_S = 10
+# Connections open at once; past it, uvicorn answers 503 at once.
+MAX_CONNECTIONS = 500
+# A keep-alive connection with nothing to say is closed after this.
+KEEP_ALIVE_S = 20
 GC_THRESHOLD = 20_000  # see _tune_gc
 
 LOGGER = logging.getLogger("canipost")
 
 
-class ThreadedSlackRequestHandler(SlackRequestHandler):
-    """Bolt's ASGI handler, dispatching on a thread pool instead of the event loop."""
+class TooLarge(Exception):
+    """A request body over :data:`MAX_BODY_BYTES`."""
 
-    def __init__(self, app: App, executor: ThreadPoolExecutor, path: str = EVENTS_PATH):
-        super().__init__(app, path)
+
+class SlackDoor:
+    """Slack's endpoint: a body of bounded size, read within a deadline, before anything else
+    looks at it; then the signature (slack_sdk's verifier), then the request's shape
+    (:mod:`.shapes`); then Bolt, on a pool of threads, so one request waiting for its
+    acknowledgement does not hold up the others. Whatever is refused, signed or not, gets a 4xx
+    and one log line: never a 500, never a traceback."""
+
+    def __init__(self, app: App, executor: ThreadPoolExecutor, signing_secret: str):
+        self.app = app
         self.executor = executor
+        self.verifier = SignatureVerifier(signing_secret)
 
-    async def dispatch(self, request) -> Any:
-        body = await request.get_raw_body()
-        query, headers = request.query_string, request.get_headers()
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["method"] != "POST":
+            await _json(send, 405, {"error": "method not allowed"}, {"allow": "POST"})
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await self._refuse(send, 413, "the body is larger than a Slack request can be", bytes=int(declared))
+            return
+        try:
+            raw = await asyncio.wait_for(_read_body(receive), BODY_TIMEOUT_S)
+        except TooLarge:
+            await self._refuse(send, 413, "the body is larger than a Slack request can be")
+            return
+        except asyncio.TimeoutError:
+            await self._refuse(send, 408, f"the body did not arrive within {BODY_TIMEOUT_S} seconds")
+            return
+        except ConnectionError:
+            return  # the client went away
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            await self._refuse(send, 400, "the body is not UTF-8")
+            return
+        if not self.verifier.is_valid_request(body, headers):
+            await self._refuse(send, 401, "the request is not signed with the app's signing secret, or is stale")
+            return
+        problem = malformed(body, headers.get("content-type", "").split(";")[0].strip() or None)
+        if problem:
+            await self._refuse(send, 400, problem)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self._dispatch, body, query, headers)
+        try:
+            response = await loop.run_in_executor(self.executor, self._dispatch, body, query, headers)
+        except Exception as exc:  # noqa: BLE001 - a body Bolt cannot read (signed or not)
+            await self._refuse(send, 400, "the request could not be read", error=type(exc).__name__)
+            return
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, values in response.headers.items()
+                       for v in (values if isinstance(values, (list, tuple)) else [values])]
+        payload = (response.body or "").encode("utf-8")
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": payload})
 
     def _dispatch(self, body: str, query: str, headers: dict) -> Any:
         with request_scope():
             return self.app.dispatch(BoltRequest(body=body, query=query, headers=headers))
+
+    @staticmethod
+    async def _refuse(send, status: int, reason: str, **fields) -> None:
+        log("request_refused", level=logging.WARNING, status=status, reason=reason, **fields)
+        await _json(send, status, {"error": reason}, {"connection": "close"})
+
+
+async def _read_body(receive) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class Server:
@@ -72,7 +149,8 @@ class Server:
         self.services = services
         self.status = status
         self.dispatch_pool = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="canipost-http")
-        self.slack = ThreadedSlackRequestHandler(app, self.dispatch_pool) if app is not None else None
+        self.slack = (SlackDoor(app, self.dispatch_pool, services.settings.slack_signing_secret)
+                      if app is not None else None)
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
 
@@ -180,7 +258,8 @@ def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port
         provisions=len(services.engine.kb.provisions_for(settings.profile)), api_url=settings.slack_api_url,
         events=None if socket_mode else EVENTS_PATH)
     uvicorn.run(server, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                http="httptools", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
+                http="httptools", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False,
+                limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=KEEP_ALIVE_S)
     return 0
 
 

@@ -150,7 +150,8 @@ class Work:
                 self.run(job)
             except Exception as exc:  # noqa: BLE001 - every failure is retried, or ends the job, here
                 error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-                delay = backoff(job.attempts)
+                # Slack's own say (Retry-After), or a channel's turn, when longer than the backoff.
+                delay = max(backoff(job.attempts), float(getattr(exc, "retry_after", 0) or 0))
                 if transient(exc) and not self._stopping.is_set():
                     if dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay) < job.expires_at:
                         log("delivery_retry", level=logging.WARNING, key=job.key, handler=job.handler,

@@ -18,7 +18,7 @@ from ...errors import InputError
 from ...logs import log, request_scope, text_field
 from ...store import Actor
 from .. import blocks
-from ..app import WEB_API_TIMEOUT_S, Services
+from ..app import WEB_API_TIMEOUT_S, Services, retry_handlers
 from ..notify import refresh_notice
 
 LOGGER = logging.getLogger("canipost")
@@ -196,7 +196,7 @@ def send_to_response_url(url: str | None, text: str, blocks_: list[dict] | None 
     message: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": replace}
     if blocks_ is not None:
         message["blocks"] = blocks_
-    response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S).send_dict(message)
+    response = WebhookClient(url, timeout=WEB_API_TIMEOUT_S, retry_handlers=retry_handlers()).send_dict(message)
     if response.status_code != 200:
         raise ReplyFailed(f"the response URL answered HTTP {response.status_code}")
 
