@@ -150,12 +150,15 @@ class Work:
                 self.run(job)
             except Exception as exc:  # noqa: BLE001 - every failure is retried, or ends the job, here
                 error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-                # Slack's own say (Retry-After), or a channel's turn, when longer than the backoff.
-                delay = max(backoff(job.attempts), float(getattr(exc, "retry_after", 0) or 0))
+                # A message waiting its turn in a busy channel is tried again when its turn comes;
+                # anything else after a backoff that doubles.
+                turn = getattr(exc, "retry_after", None)
+                delay = turn + random.uniform(0.0, 0.5) if turn else backoff(job.attempts)
                 if transient(exc) and not self._stopping.is_set():
                     if dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay) < job.expires_at:
-                        log("delivery_retry", level=logging.WARNING, key=job.key, handler=job.handler,
-                            attempt=job.attempts + 1, error=error, retry_in_s=round(delay, 1))
+                        log("waiting_turn" if turn else "delivery_retry", level=logging.INFO if turn else logging.WARNING,
+                            key=job.key, handler=job.handler, attempt=job.attempts + 1, error=error,
+                            retry_in_s=round(delay, 1))
                         _quietly(self.outbox.retry_later, job.key, dt.timedelta(seconds=delay), str(error))
                         return
                     self._give_up(job, "expired", str(error))
