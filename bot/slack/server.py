@@ -19,6 +19,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -173,6 +174,9 @@ class Server:
         ok, body = await asyncio.get_running_loop().run_in_executor(self.dispatch_pool, self.services.health)
         if self.status is not None:
             body.update(self.status())
+            # In Socket Mode, a service without its connection to Slack answers nobody: unhealthy.
+            if body.get("socket_connected") is False:
+                ok, body["status"] = False, "not connected to Slack"
         await _json(send, 200 if ok else 503, body, head=scope["method"] == "HEAD")
 
     async def _lifespan(self, receive, send) -> None:
@@ -182,6 +186,10 @@ class Server:
                 try:
                     for hook in self.on_startup:
                         await asyncio.to_thread(hook)
+                except CanipostError as exc:  # a reason to show as it is (a refused token, say)
+                    log("startup_failed", level=logging.ERROR, error=str(exc))
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 except Exception as exc:  # noqa: BLE001 - reported to uvicorn, which exits
                     LOGGER.error("startup_failed", exc_info=True)
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -224,35 +232,27 @@ def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port
     app = build_app(settings, services, socket_mode=socket_mode)
     on_startup: tuple[Callable[[], None], ...] = (services.start,)
     on_shutdown: tuple[Callable[[], None], ...] = ()
+    exit_status = {"code": 0}
+    link = None
     if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from .socket_link import SocketLink
 
-        handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+        def refused(reason: str) -> None:
+            # Trying again would not help: stop, saying why (the exit status says it too).
+            log("socket_mode_refused", level=logging.ERROR, error=reason)
+            exit_status["code"] = 3
+            os.kill(os.getpid(), signal.SIGTERM)
 
-        def connect() -> None:
-            # A refused token fails here, and stops the service: retrying would not help. A
-            # network that drops the connection is retried by the client, every 10 seconds.
-            try:
-                handler.connect()
-            except Exception as exc:
-                raise CanipostError(f"could not connect to Slack in Socket Mode: {exc}") from None
-            if handler.client.is_connected():
-                log("socket_mode_connected")
-            else:
-                log("socket_mode_not_connected", level=logging.WARNING, retry="every 10 seconds")
-
-        on_startup, on_shutdown = on_startup + (connect,), (handler.close,)
+        link = SocketLink(app, settings.slack_app_token, on_refused=refused)
+        on_startup, on_shutdown = on_startup + (link.start,), (link.close,)
 
     def status() -> dict[str, Any]:
-        # Informational: a dropped connection is retried, and restarting would not help it.
-        if not socket_mode:
-            return {"mode": "http"}
-        return {"mode": "socket", "socket_connected": handler.client.is_connected()}
+        return {"mode": "http"} if link is None else link.status()
 
     server = Server(services, None if socket_mode else app, on_startup=on_startup, on_shutdown=on_shutdown,
                     status=status)
     _tune_gc()
-    _handle_signals(services)
+    _handle_signals(services, exit_status)
     port = port or settings.port
     log("serving", mode="socket" if socket_mode else "http", host=host, port=port, profile=settings.profile,
         provisions=len(services.engine.kb.provisions_for(settings.profile)), api_url=settings.slack_api_url,
@@ -274,7 +274,7 @@ def _tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
-def _handle_signals(services: Services) -> None:
+def _handle_signals(services: Services, exit_status: dict[str, int]) -> None:
     def reload_and_refreeze() -> None:
         if services.reload_knowledge():
             gc.unfreeze()  # let the old engine go
@@ -288,8 +288,9 @@ def _handle_signals(services: Services) -> None:
 
     def stopped(signum, frame) -> None:
         # uvicorn handles SIGTERM itself, then raises it again once it has shut down, to
-        # whatever handler was there before: this one, so that a clean stop exits with 0.
-        sys.exit(0)
+        # whatever handler was there before: this one, so that a clean stop exits with 0 (or
+        # with 3 when the stop was Slack refusing the token).
+        sys.exit(exit_status["code"])
 
     signal.signal(signal.SIGHUP, reload)
     signal.signal(signal.SIGTERM, stopped)

@@ -73,6 +73,8 @@ class StandIn:
         self.group_members: dict[str, list[str]] = {}
         # Messages posted, by channel, as conversations.history and .replies give them back.
         self.messages: dict[str, list[dict[str, Any]]] = {}
+        # What apps.connections.open hands out (a Socket Mode stand-in's address; by default, nowhere).
+        self.socket_url = "ws://127.0.0.1:9/link/?ticket="
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
@@ -218,7 +220,7 @@ class StandIn:
             return {"ok": True, "messages": [{"ts": body.get("ts"), "user": "U0SOMEONE", "text": "hello"}] + replies,
                     "has_more": False}
         if method == "apps.connections.open":
-            return {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=test"}
+            return {"ok": True, "url": self.socket_url + f"t{next(self._ts)}"}
         return {"ok": True}
 
 
