@@ -9,6 +9,9 @@ take a core each and the server's threads go on acknowledging.
     pool = AnswerPool(settings, workers=2)
     data, text = pool.answer("draft", mode="check", profile="au-aps", capacity=None, precedents=version)
 
+Long texts (a pasted report, a 40,000-character paste gone wrong) take a lane of their own, one
+process, so that a few of them never hold up everyone's ordinary questions behind them.
+
 Each worker loads the knowledge base once; :meth:`AnswerPool.restart` starts fresh workers
 (after a reload), letting the old ones finish what they hold. Precedents come from the
 database: a worker reads them again whenever the version it is given has moved on.
@@ -27,6 +30,8 @@ from typing import Any
 
 # Workers yield the CPU to the server's acknowledging threads whenever both want it.
 WORKER_NICENESS = 10
+# Texts longer than this are answered in the long lane (they take from tens to hundreds of ms).
+LONG_TEXT = 4_000
 
 _worker: dict[str, Any] = {}
 
@@ -73,37 +78,41 @@ class AnswerPool:
         self._lock = threading.Lock()
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["canipost.engine", "canipost.store"])
-        self._pool = self._new_pool()
+        self._pools = {"short": self._new_pool(workers), "long": self._new_pool(1)}
 
-    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+    def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:
         knowledge = str(self.settings.knowledge_dir) if self.settings.knowledge_dir else None
         return concurrent.futures.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=self._context, initializer=_start_worker,
+            max_workers=workers, mp_context=self._context, initializer=_start_worker,
             initargs=(knowledge, self.settings.profile, str(Path(self.settings.db_path))))
 
     def answer(self, text: str, *, mode: str, profile: str, capacity: str | None, precedents: Any) -> tuple[dict, str]:
         """(the answer's contract dict with finding labels, the text as answered). Raises what the engine raises."""
-        pool = self._pool
+        lane = "long" if len(text) > LONG_TEXT else "short"
+        pool = self._pools[lane]
         try:
             return pool.submit(_answer, text, mode, profile, capacity, precedents).result()
         except BrokenProcessPool:
             # A worker died (killed for memory, say): start new ones; the caller's retry uses them.
             with self._lock:
-                if self._pool is pool:
-                    self._pool = self._new_pool()
+                if self._pools[lane] is pool:
+                    self._pools[lane] = self._new_pool(pool._max_workers)
             raise
 
     def warm(self) -> None:
         """Start every worker now (loading the knowledge base), not on the first questions."""
-        futures = [self._pool.submit(os.getpid) for _ in range(self.workers * 2)]
+        futures = [pool.submit(os.getpid) for pool in self._pools.values() for _ in range(pool._max_workers * 2)]
         for future in futures:
             future.result()
 
     def restart(self) -> None:
         """New workers for new questions (a reloaded knowledge base); the old finish what they hold."""
         with self._lock:
-            old, self._pool = self._pool, self._new_pool()
-        old.shutdown(wait=False)
+            old = self._pools
+            self._pools = {lane: self._new_pool(pool._max_workers) for lane, pool in old.items()}
+        for pool in old.values():
+            pool.shutdown(wait=False)
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -14,6 +14,10 @@ Two things make a retry safe however often it happens:
   with its result: done steps are not done again, and a step found started but not finished
   (the process died in the middle of it) is checked before it is tried again.
 
+Only :meth:`Outbox.accept` waits for the disk (it stands for an acknowledgement given); the
+bookkeeping after it is committed without waiting (it survives the process dying, and after a
+power cut a step is at worst done again).
+
 Rows are *leased*: the process working on one holds it for :data:`LEASE` and renews the lease
 while it works, so several processes sharing the file never do the same work twice; a lease
 that runs out (its process died) lets another take the row over.
@@ -70,7 +74,7 @@ class Outbox:
         dead = list(dead_owners)
         marks = ",".join("?" * len(dead))
         free = f"(lease_until IS NULL OR lease_until < ?{f' OR owner IN ({marks})' if dead else ''})"
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             rows = db.execute(
                 f"SELECT key, handler, payload, attempts, created_at, expires_at FROM outbox "
                 f"WHERE status = 'pending' AND next_at <= ? AND {free} ORDER BY next_at LIMIT ?",
@@ -91,19 +95,19 @@ class Outbox:
         if not keys:
             return
         lease = timestamp(self._now() + LEASE)
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             db.execute(f"UPDATE outbox SET lease_until = ? WHERE owner = ? AND key IN ({','.join('?' * len(keys))})",
                        [lease, owner, *keys])
 
     def finish(self, key: str, status: str = "done", error: str | None = None) -> None:
         """``done``, ``failed`` (for good) or ``expired``."""
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             db.execute("UPDATE outbox SET status = ?, finished_at = ?, last_error = COALESCE(?, last_error), "
                        "owner = NULL, lease_until = NULL WHERE key = ?", [status, timestamp(self._now()), error, key])
 
     def retry_later(self, key: str, delay: dt.timedelta, error: str) -> None:
         """Try again after ``delay`` (the lease is given up, so any live process may)."""
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             db.execute("UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, owner = NULL, "
                        "lease_until = NULL WHERE key = ?", [timestamp(self._now() + delay), error, key])
 
@@ -111,7 +115,7 @@ class Outbox:
         """Give back the leases of work not started (on shutdown): the next process does it at once."""
         keys = list(keys)
         if keys:
-            with self.database.write() as db:
+            with self.database.write(durable=False) as db:
                 db.execute(f"UPDATE outbox SET owner = NULL, lease_until = NULL WHERE status = 'pending' AND "
                            f"key IN ({','.join('?' * len(keys))})", keys)
 
@@ -128,13 +132,13 @@ class Outbox:
         return rows[0]["state"], json.loads(rows[0]["result"]) if rows[0]["result"] is not None else None
 
     def begin_step(self, key: str, step: str) -> None:
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             db.execute("INSERT INTO outbox_steps (key, step, state, at) VALUES (?, ?, 'started', ?) "
                        "ON CONFLICT (key, step) DO UPDATE SET state = 'started', at = excluded.at",
                        [key, step, timestamp(self._now())])
 
     def end_step(self, key: str, step: str, result: Any = None) -> None:
-        with self.database.write() as db:
+        with self.database.write(durable=False) as db:
             db.execute("INSERT INTO outbox_steps (key, step, state, result, at) VALUES (?, ?, 'done', ?, ?) "
                        "ON CONFLICT (key, step) DO UPDATE SET state = 'done', result = excluded.result, at = excluded.at",
                        [key, step, json.dumps(result), timestamp(self._now())])
