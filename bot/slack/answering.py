@@ -36,9 +36,22 @@ LONG_TEXT = 4_000
 _worker: dict[str, Any] = {}
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this process when the server dies, however it dies (a
+    SIGKILL leaves no chance to stop the workers), so none is left behind answering nobody."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: a worker finds its parent gone when it next reads a job, and exits
+
+
 def _start_worker(knowledge_dir: str | None, profile: str, db_path: str) -> None:
     from ..engine import Engine
 
+    _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when work stops
     try:
         os.nice(WORKER_NICENESS)
@@ -76,8 +89,9 @@ class AnswerPool:
         self.settings = settings
         self.workers = workers
         self._lock = threading.Lock()
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["canipost.engine", "canipost.store"])
+        # Started afresh (not forked from a server with threads running), as the server's own
+        # children, so that they die with it.
+        self._context = multiprocessing.get_context("spawn")
         self._pools = {"short": self._new_pool(workers), "long": self._new_pool(1)}
 
     def _new_pool(self, workers: int) -> concurrent.futures.ProcessPoolExecutor:

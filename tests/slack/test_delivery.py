@@ -10,12 +10,27 @@ import json
 import signal
 import threading
 import time
+from pathlib import Path
 
 from canipost.slack import blocks
 from canipost.store import Store
 
 from .conftest import ADVISORS_CHANNEL, SECRET, RunningApp
 from .driver import Slack, trigger, uid
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_429_is_tried_again_after_its_retry_after_and_answered_once(slack, standin, app):
@@ -110,11 +125,17 @@ def test_nothing_acknowledged_is_lost_or_done_twice_when_the_server_is_killed(tm
             killed.set()
             first.process.send_signal(signal.SIGKILL)
 
+    helpers = children(first.process.pid)  # its answering processes
+    assert helpers
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         list(pool.map(sender, range(len(items))))
     first.process.wait(timeout=10)
     first.stop()
     assert killed.is_set()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in helpers):
+        assert time.monotonic() < deadline, "the answering processes outlived the server"
+        time.sleep(0.1)
     before_restart = sum(1 for s in acknowledged.values() if s == 200)
 
     second = RunningApp(root, standin, env).start()
