@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 from .errors import CanipostError
 
@@ -48,6 +49,8 @@ VARIABLES: tuple[Variable, ...] = (
 )
 
 _DEFAULTS = {v.name: v.default for v in VARIABLES}
+SECRET_NAMES = tuple(v.name for v in VARIABLES if v.secret)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -67,6 +70,15 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[key.strip()] = value
     return values
+
+
+def secret_values(environ: Mapping[str, str], env_file: Path | None = None) -> list[str]:
+    """The secrets set in ``environ`` or ``env_file`` (default ``./.env``), whether or not they are
+    valid settings: what an error message or a report must never repeat."""
+    file_values = read_env_file(env_file if env_file is not None else Path(".env"))
+    values = {source.get(name, "").strip() for source in (environ, file_values) for name in SECRET_NAMES}
+    # Very short values would blank out ordinary words; no real secret is that short.
+    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
 
 
 def _default_data_dir(env: Mapping[str, str]) -> Path:
@@ -89,9 +101,10 @@ def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
 class Settings:
     """canipost's settings. Build with :meth:`from_env`; never read ``os.environ`` elsewhere."""
 
-    slack_bot_token: str = ""
-    slack_signing_secret: str = ""
-    slack_app_token: str = ""
+    # Secrets stay out of repr(), so that no log or error message can show them by accident.
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     profile: str = "au-aps"
     knowledge_dir: Path | None = None
@@ -148,6 +161,16 @@ class Settings:
             answer_processes=_int(env, "CANIPOST_ANSWER_PROCESSES", 1, 64),
             port=_int(env, "PORT", 1, 65535),
         )
+
+    def api_url_problem(self) -> str | None:
+        """Why ``slack_api_url`` must not be used, if it must not: tokens never travel unencrypted,
+        so plain HTTP is allowed only to this machine (a local proxy or a test stand-in)."""
+        parts = urlsplit(self.slack_api_url)
+        if parts.scheme == "https" and parts.hostname:
+            return None
+        if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+            return None
+        return "tokens would travel unencrypted (plain HTTP is allowed only to localhost)"
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written to a log or the database."""

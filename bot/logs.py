@@ -23,19 +23,16 @@ import sys
 import uuid
 from typing import Any, Iterator
 
+from .redaction import scrub
+
 LOGGER = logging.getLogger("canipost")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("canipost_request_id", default=None)
 _state = {"log_text": False, "secrets": ()}
-# Slack token shapes, redacted even when they are not ours (a pasted token in a draft, say).
-TOKEN_PATTERN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}")
 
 
 def redact(text: str) -> str:
-    """``text`` with every known secret and anything shaped like a Slack token replaced."""
-    for secret in _state["secrets"]:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return TOKEN_PATTERN.sub("[redacted]", text)
+    """``text`` with every known secret, and anything shaped like a secret, replaced."""
+    return scrub(text, _state["secrets"])
 
 
 # The Slack libraries put raw request bodies (a user's draft, URL-encoded) into some messages,

@@ -12,9 +12,11 @@ from typing import Any, Iterator, TextIO
 from ..config import Settings
 from ..contract import CAPACITIES, MODES
 from ..errors import CanipostError, InputError
+from ..spreadsheet import spreadsheet_cell
 from .kb import add_knowledge_option, knowledge_dir
 
 CSV_COLUMNS = ("verdict", "escalate", "summary", "provisions", "topics", "findings", "suggestion")
+REQUEST_FIELDS = ("mode", "profile", "as")
 
 
 def register(subparsers) -> None:
@@ -71,29 +73,35 @@ def read_stdin() -> str:
         raise InputError(f"standard input is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def _open_batch(path: str) -> TextIO:
-    if path == "-":
-        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="strict", newline="")
+def _read_batch(path: str) -> bytes:
     try:
-        return open(path, encoding="utf-8", newline="")
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as source:
+            return source.read()
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def decode_lines(data: bytes, name: str) -> str:
+    """``data`` as text; a byte-order mark (Excel's "CSV UTF-8") is dropped, and text that is not
+    UTF-8 is refused naming the line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(f"{name} is not UTF-8 text: line {line} ({exc.reason})") from None
 
 
 def run_batch(engine, args: argparse.Namespace) -> int:
     """One answer per request, in order; a bad request gets an error answer and the rest still run."""
-    is_csv = args.batch.lower().endswith(".csv")
-    source = _open_batch(args.batch)
-    try:
-        if is_csv:
-            return _csv_batch(engine, args, source)
-        for answer in _jsonl_batch(engine, args, source):
-            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        return 0
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{args.batch} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    finally:
-        source.close()
+    data = _read_batch(args.batch)
+    if args.batch.lower().endswith(".csv"):
+        source = io.StringIO(decode_lines(data, args.batch), newline="")
+        return _csv_batch(engine, args, source)
+    for answer in _jsonl_batch(engine, args, data.removeprefix(b"\xef\xbb\xbf")):
+        sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+    return 0
 
 
 def answer_request(engine, request: Any, default_mode: str, default_capacity: str | None) -> dict:
@@ -103,6 +111,9 @@ def answer_request(engine, request: Any, default_mode: str, default_capacity: st
     text = request.get("text")
     if not isinstance(text, str):
         return {"error": "missing \"text\" (a string)"}
+    wrong = [f for f in REQUEST_FIELDS if request.get(f) is not None and not isinstance(request.get(f), str)]
+    if wrong:
+        return {"error": f"\"{wrong[0]}\" must be a string"}
     mode = request.get("mode") or default_mode
     if mode not in MODES:
         return {"error": f"unknown mode {mode!r} (known: {', '.join(MODES)})"}
@@ -114,9 +125,13 @@ def answer_request(engine, request: Any, default_mode: str, default_capacity: st
     return answer.to_dict()
 
 
-def _jsonl_batch(engine, args: argparse.Namespace, source: TextIO) -> Iterator[dict]:
-    for number, line in enumerate(source, 1):
-        line = line.strip()
+def _jsonl_batch(engine, args: argparse.Namespace, data: bytes) -> Iterator[dict]:
+    for number, raw in enumerate(data.splitlines(), 1):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as exc:
+            yield {"error": f"line {number}: not UTF-8 text ({exc.reason})"}
+            continue
         if not line:
             yield {"error": f"line {number}: empty line"}
             continue
@@ -125,26 +140,57 @@ def _jsonl_batch(engine, args: argparse.Namespace, source: TextIO) -> Iterator[d
         except json.JSONDecodeError as exc:
             yield {"error": f"line {number}: not valid JSON ({exc.msg})"}
             continue
+        except RecursionError:
+            yield {"error": f"line {number}: not valid JSON (nested too deeply)"}
+            continue
         answer = answer_request(engine, request, args.mode, args.capacity)
         if "error" in answer:
             answer["error"] = f"line {number}: {answer['error']}"
         yield answer
 
 
+def _csv_rows(reader: csv.DictReader) -> Iterator[tuple[dict, str | None]]:
+    """Each row of a CSV file, with what is wrong with it (None for a good row): a row with more
+    or fewer fields than the header, or a field too large to read, is reported, not fatal."""
+    width = len(reader.fieldnames or ())
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield {}, f"row {number}: cannot be read as CSV ({exc})"
+            continue
+        extra = row.pop(None, None)
+        if extra is not None or None in row.values():
+            fields = width + len(extra) if extra is not None else sum(v is not None for v in row.values())
+            yield {k: v or "" for k, v in row.items()}, f"row {number} has {fields} field(s) where the header has {width}"
+        else:
+            yield row, None
+
+
 def _csv_batch(engine, args: argparse.Namespace, source: TextIO) -> int:
     """A content calendar: every row with a ``text`` column, answered, the answer's columns added."""
-    reader = csv.DictReader(source)
-    if not reader.fieldnames or "text" not in reader.fieldnames:
-        raise InputError(f"{args.batch} has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})")
+    try:
+        reader = csv.DictReader(source)
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise InputError(f"{args.batch} cannot be read as CSV ({exc})") from None
+    if not fieldnames or "text" not in fieldnames:
+        raise InputError(f"{args.batch} has no 'text' column (columns: {', '.join(fieldnames or []) or 'none'})")
     if args.json:
-        for row in reader:
-            sys.stdout.write(json.dumps(answer_request(engine, row, args.mode, args.capacity), ensure_ascii=False) + "\n")
+        for row, problem in _csv_rows(reader):
+            answer = {"error": problem} if problem else answer_request(engine, row, args.mode, args.capacity)
+            sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
         return 0
-    extra = [c for c in CSV_COLUMNS if c not in reader.fieldnames] + ["error"]
-    writer = csv.DictWriter(sys.stdout, fieldnames=list(reader.fieldnames) + extra, lineterminator="\n")
+    extra = [c for c in CSV_COLUMNS if c not in fieldnames] + ["error"]
+    # RFC 4180 line ends: a cell holding a lone carriage return is then quoted, not a new row.
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(fieldnames) + extra, lineterminator="\r\n")
     writer.writeheader()
-    for row in reader:
-        answer = answer_request(engine, row, args.mode, args.capacity)
+    for row, problem in _csv_rows(reader):
+        answer = {"error": problem} if problem else answer_request(engine, row, args.mode, args.capacity)
         out = dict(row)
         if "error" in answer:
             out["error"] = answer["error"]
@@ -158,5 +204,6 @@ def _csv_batch(engine, args: argparse.Namespace, source: TextIO) -> int:
                 "findings": "; ".join(f"{f['kind']}: {f['text']}" for f in answer["findings"]),
                 "suggestion": answer.get("suggestion") or "",
             })
-        writer.writerow(out)
+        # The output is opened in spreadsheets: no cell may start a formula.
+        writer.writerow({k: spreadsheet_cell(v) for k, v in out.items()})
     return 0

@@ -20,21 +20,19 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
-from ..config import VARIABLES, ConfigError, Settings, read_env_file
+from ..config import VARIABLES, ConfigError, Settings, read_env_file, secret_values
 from ..errors import CanipostError, KnowledgeErrors
-from ..logs import TOKEN_PATTERN
+from ..redaction import scrub
 
 OK, NOTE, PROBLEM = "ok", "note", "problem"
 LABELS = {OK: "OK", NOTE: "NOTE", PROBLEM: "PROBLEM"}
 HELP = {v.name: v.help for v in VARIABLES}
-SECRET_NAMES = tuple(v.name for v in VARIABLES if v.secret)
 
 BOT_TOKEN = re.compile(r"^xoxb-[0-9A-Za-z-]{10,}$")
 APP_TOKEN = re.compile(r"^xapp-[0-9A-Za-z-]{10,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{4,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{4,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{4,}$")
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # Slack answers these when the token itself is the trouble (as opposed to the network).
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
                 "org_login_required", "ekm_access_denied", "no_permission"}
@@ -65,13 +63,14 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     environ = dict(os.environ)
     checks = diagnose(environ, Path(".env"), offline=args.offline)
-    secrets = _secret_values(environ, read_env_file(Path(".env")))
+    secrets = secret_values(environ, Path(".env"))
     if args.json:
         output = json.dumps({"ok": not _count(checks, PROBLEM), "problems": _count(checks, PROBLEM),
                              "notes": _count(checks, NOTE), "checks": [asdict(c) for c in checks]},
                             ensure_ascii=False, indent=2)
     else:
         output = render(checks)
+    # A last guard: whatever a check or a library said, no secret leaves in the output.
     print(scrub(output, secrets))
     return 1 if _count(checks, PROBLEM) else 0
 
@@ -193,14 +192,14 @@ def check_app_token(settings: Settings) -> list[Check]:
 
 def check_api_url(settings: Settings) -> list[Check]:
     url = settings.slack_api_url
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        where = "the Slack Web API" if url == "https://slack.com/api/" else "a Web API other than slack.com (GovSlack or a proxy)"
-        return [Check(OK, "SLACK_API_URL", f"{url}: {where}")]
-    if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
+    problem = settings.api_url_problem()
+    if problem:
+        return [Check(PROBLEM, "SLACK_API_URL", f"{url}: {problem}",
+                      fix="Use an https:// URL, or leave SLACK_API_URL unset for https://slack.com/api/.")]
+    if urlsplit(url).scheme == "http":
         return [Check(OK, "SLACK_API_URL", f"{url}: plain HTTP to this machine (a local proxy or test stand-in)")]
-    return [Check(PROBLEM, "SLACK_API_URL", f"{url}: tokens would travel unencrypted (plain HTTP is allowed only "
-                  "to localhost)", fix="Use an https:// URL, or leave SLACK_API_URL unset for https://slack.com/api/.")]
+    where = "the Slack Web API" if url == "https://slack.com/api/" else "a Web API other than slack.com (GovSlack or a proxy)"
+    return [Check(OK, "SLACK_API_URL", f"{url}: {where}")]
 
 
 def check_knowledge(settings: Settings) -> tuple[list[Check], Any]:
@@ -395,7 +394,7 @@ def check_slack(settings: Settings) -> list[Check]:
 
 def check_scopes(granted_header: str | None) -> list[Check]:
     try:
-        from ..slack.manifest import BOT_SCOPES
+        from ..slack.manifest import BOT_SCOPES, BROAD_SCOPES, THREAD_FOLLOW_UP_SCOPES
     except ImportError:
         return [Check(NOTE, "scopes", "not compared: this build has no app manifest to compare with")]
     if granted_header is None:
@@ -403,7 +402,7 @@ def check_scopes(granted_header: str | None) -> list[Check]:
     granted = {s.strip() for s in granted_header.split(",") if s.strip()}
     wanted = set(BOT_SCOPES)
     checks = []
-    missing, extra = sorted(wanted - granted), sorted(granted - wanted)
+    missing, extra = sorted(wanted - granted), sorted(granted - set(BROAD_SCOPES))
     if missing:
         checks.append(Check(PROBLEM, "scopes", f"the bot token lacks scope(s) canipost needs: {', '.join(missing)}",
                             fix=f"Update the app from {MANIFEST} (app settings, App Manifest), reinstall it to the "
@@ -411,6 +410,16 @@ def check_scopes(granted_header: str | None) -> list[Check]:
                                 "SLACK_BOT_TOKEN."))
     else:
         checks.append(Check(OK, "scopes", f"the bot token has all {len(wanted)} scopes in {MANIFEST}"))
+    broad = [s for s in THREAD_FOLLOW_UP_SCOPES if s in granted]
+    if len(broad) == len(THREAD_FOLLOW_UP_SCOPES):
+        checks.append(Check(NOTE, "scopes", f"the broad scope set ({', '.join(broad)}): replies in canipost's threads "
+                            "are answered without a mention, and the app can read every message in the channels it "
+                            "is in (the narrow default leaves them out: see docs/slack.md)"))
+    elif broad:
+        checks.append(Check(NOTE, "scopes", f"part of the broad scope set ({', '.join(broad)} only): thread replies "
+                            "without a mention are answered only where that scope reaches; add both or neither"))
+    else:
+        checks.append(Check(OK, "scopes", "the narrow scope set (the default): follow-ups in a thread need a mention"))
     if extra:
         checks.append(Check(NOTE, "scopes", f"the bot token also has scope(s) canipost does not use: {', '.join(extra)} "
                             f"(least privilege: remove them from the app's configuration and reinstall)"))
@@ -445,17 +454,4 @@ def render(checks: list[Check]) -> str:
 
 def _count(checks: list[Check], status: str) -> int:
     return sum(1 for c in checks if c.status == status)
-
-
-def _secret_values(environ: Mapping[str, str], file_values: Mapping[str, str]) -> list[str]:
-    values = {source.get(name, "").strip() for source in (environ, file_values) for name in SECRET_NAMES}
-    # Very short values would blank out ordinary words; no real secret is that short.
-    return sorted((v for v in values if len(v) >= 6), key=len, reverse=True)
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """A last guard: whatever a check or a library said, no secret leaves in the output."""
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    return TOKEN_PATTERN.sub("[redacted]", text)
 

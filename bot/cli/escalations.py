@@ -9,21 +9,27 @@ tell Slack too: the notice in the advisors' channel, and the asker's answer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
+import os
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, TextIO
 
 from ..config import Settings
 from ..contract import CAPACITIES, MODES
 from ..errors import InputError
 from ..slack.blocks import is_slack_user
 from ..store import STATUS_FILTERS, URGENCIES, Actor, Escalation, Store
+from . import bounded_int
 from .kb import add_knowledge_option, knowledge_dir
 
 VIAS = ("phone", "email", "in-person", "letter", "other")
+MAX_LIMIT = 1_000_000
+MAX_DAYS = 36_500  # as CANIPOST_RETENTION_DAYS
 WIDTH = 100
 
 
@@ -53,7 +59,7 @@ def register(subparsers) -> None:
     listing.add_argument("--status", choices=tuple(STATUS_FILTERS), default="all",
                          help="open (new or reopened), claimed, resolved, reopened or all (default)")
     listing.add_argument("--asker", metavar="ID", help="only this asker's cases")
-    listing.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    listing.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=100, help="at most this many (default 100)")
     _json(listing)
     listing.set_defaults(func=run_list)
 
@@ -106,7 +112,7 @@ def register(subparsers) -> None:
     stats.set_defaults(func=run_stats)
 
     purge = commands.add_parser("purge", help="remove the text of cases resolved longer ago than the retention period")
-    purge.add_argument("--days", type=int, metavar="N", help="retention in days (default: $CANIPOST_RETENTION_DAYS)")
+    purge.add_argument("--days", type=bounded_int(1, MAX_DAYS), metavar="N", help="retention in days (default: $CANIPOST_RETENTION_DAYS)")
     _by(purge, required=False)
     _json(purge)
     purge.set_defaults(func=run_purge)
@@ -185,8 +191,6 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise InputError("--limit must be at least 1")
     actor = advisor(args)
     with open_store() as store:
         cases = store.escalations.list(actor, status=args.status, asker=args.asker, limit=args.limit)
@@ -336,22 +340,35 @@ def run_reopen(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     if args.csv and args.json:
         raise InputError("choose --csv or --json, not both")
-    out = sys.stdout
-    if args.output:
-        try:
-            out = open(Path(args.output), "w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InputError(f"cannot write {args.output}: {exc.strerror}") from None
-    try:
-        with open_store() as store:
-            export = store.escalations.export_jsonl if args.json else store.escalations.export_csv
+    with open_store() as store:
+        export = store.escalations.export_jsonl if args.json else store.escalations.export_csv
+        if not args.output:
+            export(sys.stdout, advisor(args), include_text=not args.no_text)
+            return 0
+        with whole_file(Path(args.output)) as out:
             count = export(out, advisor(args), include_text=not args.no_text)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.output:
-        print(f"exported {count} case(s) to {args.output}", file=sys.stderr)
+    print(f"exported {count} case(s) to {args.output}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def whole_file(path: Path) -> Iterator[TextIO]:
+    """A file written whole or not at all: written beside ``path``, then renamed over it. A full
+    disk midway leaves any earlier file at ``path`` as it was, and no half-written one."""
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def run_stats(args: argparse.Namespace) -> int:
@@ -381,8 +398,6 @@ def run_stats(args: argparse.Namespace) -> int:
 def run_purge(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     days = args.days if args.days is not None else settings.retention_days
-    if days < 1:
-        raise InputError("--days must be at least 1")
     with open_store(settings) as store:
         refs = store.escalations.purge(days, actor=advisor(args))
         answers = store.answers.purge_expired(settings.answer_ttl_days)

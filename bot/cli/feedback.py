@@ -8,8 +8,8 @@ import json
 import textwrap
 
 from ..config import Settings
-from ..errors import InputError
 from ..store import Store
+from . import bounded_int
 
 WIDTH = 100
 
@@ -21,7 +21,7 @@ def register(subparsers) -> None:
     commands.required = True
     report = commands.add_parser("report", help="questions marked not helpful, and questions nothing matched, grouped")
     report.add_argument("--profile", help="only this profile's feedback")
-    report.add_argument("--days", type=int, metavar="N", help="only the last N days")
+    report.add_argument("--days", type=bounded_int(1, 36_500), metavar="N", help="only the last N days")
     report.add_argument("--json", action="store_true", help="print JSON")
     report.set_defaults(func=run_report)
 
@@ -29,8 +29,6 @@ def register(subparsers) -> None:
 def run_report(args: argparse.Namespace) -> int:
     since = None
     if args.days is not None:
-        if args.days < 1:
-            raise InputError("--days must be at least 1")
         since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=args.days)
     with Store.open(Settings.from_env()) as store:
         report = store.feedback.report(profile=args.profile, since=since)

@@ -45,6 +45,11 @@ def register(subparsers) -> None:
     add_knowledge_option(examples)
     examples.set_defaults(func=run_examples)
 
+    train = commands.add_parser("train", help="train the judgement on the labelled corpus and write its weights")
+    train.add_argument("--folds", type=int, default=5, metavar="N", help="cross-validation folds (default 5)")
+    add_knowledge_option(train)
+    train.set_defaults(func=run_train)
+
     listing = commands.add_parser("list", help="list provisions, optionally of one profile or topic")
     listing.add_argument("--profile")
     listing.add_argument("--topic", choices=sorted(TOPICS))
@@ -192,3 +197,46 @@ def describe_examples(kb: KnowledgeBase, examples) -> str:
     topics = Counter(t for e in examples for t in e.topics)
     lines.append("topics: " + ", ".join(f"{t} {topics[t]}" for t in TOPICS))
     return "\n".join(lines)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..model.analysers import Analysers
+    from ..model.embedding import EMBEDDING, StaticEmbedding
+    from ..model.lexicon import load_lexicon
+    from ..model.train import train
+    from ..model.weights import MODEL_DIR, save_weights
+
+    if not 2 <= args.folds <= 20:
+        print("canipost: --folds is between 2 and 20", file=sys.stderr)
+        return 2
+    try:
+        kb = load_knowledge(knowledge_dir(args))
+        examples = kb.examples()
+        analysers = Analysers(load_lexicon(kb.root))
+    except KnowledgeErrors as exc:
+        return _report(exc)
+    model_dir = kb.root / MODEL_DIR
+    embedding = StaticEmbedding.from_wordllama()
+    if not (model_dir / EMBEDDING).exists() or StaticEmbedding.load(model_dir).digest() != embedding.digest():
+        embedding.save(model_dir)
+    weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
+                    progress=lambda step: print(f"... {step}", file=sys.stderr))
+    save_weights(kb.root, weights)
+    print(describe_training({**weights.manifest, "arrays_digest": weights.digest()}))
+    return 0
+
+
+def describe_training(manifest: dict) -> str:
+    cv = manifest["cross_validation"]
+    tuned = cv["tuned"]
+    offsets = manifest["thresholds"]["offsets"]
+    return "\n".join([
+        f"trained on {manifest['examples']} examples ({manifest['situations']} situations), "
+        f"{manifest['features']['columns']} features",
+        f"{cv['folds']}-fold cross-validation grouped by situation, with the chosen thresholds: "
+        f"accuracy {tuned['accuracy']:.2f}, breaches missed {tuned['breaches_missed']:.0%}, "
+        f"benign over-flagged {tuned['benign_over_flagged']:.0%}, topic recall@3 {tuned['topic_recall_at_3']:.2f}",
+        "thresholds: offsets " + ", ".join(f"{v} {o:+.2f}" for v, o in offsets.items())
+        + f"; the model may raise the rules' verdict at confidence {manifest['thresholds']['confident']:.2f}",
+        f"written to the knowledge base's model/ directory (weights digest {manifest['arrays_digest'][:16]})",
+    ])

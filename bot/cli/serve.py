@@ -12,6 +12,7 @@ import argparse
 
 from ..config import ConfigError, Settings
 from ..logs import configure
+from . import bounded_int
 
 
 def register(subparsers) -> None:
@@ -21,13 +22,17 @@ def register(subparsers) -> None:
                     "endpoint at /slack/events. /healthz answers on the same port in both modes. "
                     "SIGTERM stops it cleanly; SIGHUP reloads the knowledge base.")
     parser.add_argument("--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set")
-    parser.add_argument("--port", type=int, help="port to listen on (default: $PORT, else 3000)")
+    parser.add_argument("--port", type=bounded_int(1, 65535), help="port to listen on (default: $PORT, else 3000)")
     parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all, 0.0.0.0)")
     parser.set_defaults(func=run)
 
 
 def required(settings: Settings, http: bool) -> None:
     """The settings serving cannot start without, named by their variable."""
+    problem = settings.api_url_problem()
+    if problem:
+        raise ConfigError(f"SLACK_API_URL {settings.slack_api_url}: {problem}; use an https:// URL "
+                          "(see docs/slack.md)")
     if not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN is not set: copy the app's Bot User OAuth Token (xoxb-...) into it "
                           "(see docs/slack.md)")
@@ -40,8 +45,6 @@ def required(settings: Settings, http: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    if args.port is not None and not 1 <= args.port <= 65535:
-        raise ConfigError(f"--port must be between 1 and 65535, got {args.port}")
     required(settings, args.http)
     configure(settings)
     from ..slack.server import serve

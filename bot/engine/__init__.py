@@ -18,8 +18,10 @@ from ..contract import CAPACITIES, DEFAULT_CAPACITY, MODES
 from ..errors import InputError
 from ..kb import KnowledgeBase, load_knowledge
 from .answer import Answer, CitedProvision, Precedent
+from ..model.judge import Judge
 from .detectors import Detectors, Finding
 from .explain import notice, safer_draft, summarise
+from .judgement import combine
 from .matcher import Index
 from .precedents import PrecedentIndex
 from .text import Analyzer, clean_input
@@ -42,8 +44,9 @@ class Engine:
     """Answers questions and checks drafts against one knowledge base."""
 
     def __init__(self, kb: KnowledgeBase, default_profile: str = "au-aps",
-                 today: Callable[[], dt.date] = dt.date.today):
+                 today: Callable[[], dt.date] = dt.date.today, judge: Judge | None = None):
         self.kb = kb
+        self.judge = judge
         self.default_profile = default_profile
         self.today = today
         self.analyzer = Analyzer(kb.vocabulary)
@@ -54,8 +57,10 @@ class Engine:
 
     @classmethod
     def load(cls, knowledge_dir: Path | str | None = None, default_profile: str = "au-aps") -> "Engine":
-        """An engine over the knowledge base at ``knowledge_dir`` (default: the bundled one)."""
-        return cls(load_knowledge(knowledge_dir), default_profile)
+        """An engine over the knowledge base at ``knowledge_dir`` (default: the bundled one), with its
+        trained judgement when it has one."""
+        kb = load_knowledge(knowledge_dir)
+        return cls(kb, default_profile, judge=Judge.load(kb.root, kb.vocabulary.stopwords))
 
     def answer(self, text: str, *, mode: str = "check", profile: str | None = None,
                capacity: str | None = None) -> Answer:
@@ -76,21 +81,35 @@ class Engine:
         matches = self.indexes[profile_obj.id].match(text, tokens)
         findings = self.detectors.find(text, mode, profile_obj.jurisdiction)
         posting = mode == "ask" and not AFTERMATH_QUESTION.search(text)
+        index = self.indexes[profile_obj.id]
+        relevance = {m.provision.id: m.score for m in matches}
+        analysis = self.judge.analysers.analyse(text, profile_obj.jurisdiction) if self.judge else None
+        referrals: list[str] = []
 
         def judge(cap: str):
-            engaged = engage(self.indexes[profile_obj.id], cap, mode, matches, findings, posting, profile_obj,
-                             self.today())
+            engaged = engage(index, cap, mode, matches, findings, posting, profile_obj, self.today())
             verdict = decide(engaged, cap)
+            referral = False
+            if self.judge is not None:
+                judgement = self.judge.judge(text, capacity=cap, mode=mode, profile=profile_obj.id,
+                                             jurisdiction=profile_obj.jurisdiction, analysis=analysis)
+                combined = combine(engaged, judgement, profile_obj, cap, index.by_topic[cap], relevance,
+                                   self.kb.readings, self.judge.describe)
+                engaged, verdict, referral = combined.engagements, combined.verdict, combined.referral
+                if cap == capacity_asked:
+                    referrals.extend(combined.notes)
             covered = {id(f) for e in engaged for f in e.findings}
             if verdict == "ok" and any(f.spec.effects[cap] != "ok" and id(f) not in covered for f in findings):
                 verdict = "caution"
-            return engaged, verdict
+            return engaged, verdict, referral
 
         given = capacity is not None
         capacity = capacity or DEFAULT_CAPACITY
-        engaged, verdict = judge(capacity)
+        capacity_asked = capacity
+        engaged, verdict, referral = judge(capacity)
         cited_findings = {id(f) for e in engaged for f in e.findings}  # a set: findings may be thousands
         relevant_findings = [f for f in findings if id(f) in cited_findings]
+        read = [f for e in engaged for f in e.findings if f.kind == "judgement" and e.contribution(capacity) != "ok"]
         # A risk no provision of this profile covers: not "ok", and not a made-up rule either
         # (judge() has already made such an answer "caution").
         uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and id(f) not in cited_findings]
@@ -102,7 +121,9 @@ class Engine:
             or any(e.provision.escalate and e.via in ("pattern", "match") for e in engaged)
             or (mode == "ask" and not matched)
             or bool(uncovered)
+            or referral
         )
+        notes.extend(referrals)
         for finding in uncovered if any(e.via != "reminder" for e in engaged) else ():
             notes.append(f"{finding.spec.label} (\u201c{finding.text}\u201d) is not covered by the {profile_obj.name} "
                          f"provisions for {capacity} posts: ask {profile_obj.contact.name}")
@@ -129,7 +150,7 @@ class Engine:
             mode=mode,
             text=text,
             provisions=cited,
-            findings=relevant_findings + uncovered,
+            findings=sorted(relevant_findings + read, key=lambda f: f.start) + uncovered,
             contact=profile_obj.contact,
             notice=notice(profile_obj),
             matched=matched,

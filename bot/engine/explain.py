@@ -51,7 +51,10 @@ def summarise(verdict: str, mode: str, engagements: list[Engagement], capacity: 
         return f"{lead}: nothing in the provisions stands against it.{tail}"
     top = decisive[0]
     finding = top.findings[0] if top.findings else None
-    if finding is not None:
+    if finding is not None and finding.kind == "judgement":
+        reason = f"it {finding.spec.label} (\u201c{_clip(finding.text)}\u201d)"
+        fix = top.provision.advice or ""
+    elif finding is not None:
         reason = f"it contains {finding.spec.label} (\u201c{_clip(finding.text)}\u201d)"
         fix = finding.spec.advice
     else:

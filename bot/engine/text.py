@@ -17,9 +17,10 @@ from ..kb.detectors import Vocabulary
 
 MAX_CHARS = 40_000  # Slack's message limit; longer text is refused, not silently cut
 
-# Control characters, zero-width characters and bidirectional controls: invisible, they can hide
-# words from the detectors ("PRO\u200bTECTED") or show a text other than the one checked.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Control characters, zero-width characters, bidirectional controls and lone surrogates (not
+# text): invisible, they can hide words from the detectors ("PRO\u200bTECTED") or show a text
+# other than the one checked.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
 _LINK = re.compile(r"https?://\S+|www\.\S+")
 # An address starts where no address character comes before it: tried from every position of a
 # long run of word characters, the search would be quadratic in the run.

@@ -20,11 +20,13 @@ from pathlib import Path
 from ..errors import InputError, KnowledgeError, KnowledgeErrors
 from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabulary
 from .examples import Example, duplicate_errors, load_examples
-from .schema import Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_source_file
-from .yamlfile import display_path, load_file
+from .schema import (Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_readings,
+                     parse_source_file)
+from .yamlfile import display_path, load_file, read_text
 
-TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml"}
+TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml", "readings.yaml"}
 EXAMPLES_DIR = "examples"
+DATA_DIRS = {EXAMPLES_DIR, "lexicons", "model"}  # beside the source files, read by their own loaders
 
 
 def bundled_knowledge_dir() -> Path:
@@ -54,6 +56,7 @@ class KnowledgeBase:
     detectors: list[DetectorSpec]
     vocabulary: Vocabulary
     warnings: list[str] = field(default_factory=list)
+    readings: dict[str, str] = field(default_factory=dict)  # topic -> "reads as ..."
 
     def profile(self, profile_id: str) -> Profile:
         """The profile called ``profile_id``; an unknown one is an :class:`InputError` listing the known."""
@@ -147,6 +150,14 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
             detectors = parsed
         else:
             vocabulary = parsed
+    readings: dict[str, str] = {}
+    readings_file = root / "readings.yaml"
+    if readings_file.exists():
+        try:
+            readings, reading_errors = parse_readings(load_file(readings_file), display_path(readings_file))
+            errors.extend(reading_errors)
+        except KnowledgeError as exc:
+            errors.append(exc)
     kinds = {d.kind for d in detectors}
     for provision in provisions.values():
         for kind in provision.findings:
@@ -158,7 +169,7 @@ def load_knowledge(root: Path | str | None = None) -> KnowledgeBase:
 
     used = {f for p in profiles.values() for f in p.sources}
     warnings = [f"{display_path(root / f)}: not used by any profile" for f in sources if f not in used]
-    return KnowledgeBase(root, sources, provisions, profiles, detectors, vocabulary, warnings)
+    return KnowledgeBase(root, sources, provisions, profiles, detectors, vocabulary, warnings, readings)
 
 
 def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, Source], dict[str, Provision]]:
@@ -197,19 +208,28 @@ def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, S
 
 
 def _source_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name != EXAMPLES_DIR)
+    return sorted(p for p in root.glob("*/*.yaml") if p.parent.name not in DATA_DIRS)
 
 
 def _seed_text(root: Path, source: Source, name: str, cache: dict[str, str], errors: list[KnowledgeError]) -> str | None:
     if not source.seed:
         return None
     if source.seed not in cache:
-        path = root / "sources" / source.seed
-        try:
-            cache[source.seed] = fold_text(path.read_text(encoding="utf-8"))
-        except OSError:
+        cache[source.seed] = None  # type: ignore[assignment]
+        sources = (root / "sources").resolve()
+        path = (sources / source.seed).resolve()
+        # Confined to sources/: otherwise whether a base loads would tell whether a guessed quote
+        # is in any file the process can read (its environment, say, through /proc).
+        if not path.is_relative_to(sources) or path == sources:
+            errors.append(KnowledgeError(f"{source.seed!r} is not a file in sources/ (seed names a file there)",
+                                         name, None, "source.seed"))
+        elif not path.exists():
             errors.append(KnowledgeError(f"source text sources/{source.seed} not found", name, None, "source.seed"))
-            cache[source.seed] = None  # type: ignore[assignment]
+        else:
+            try:
+                cache[source.seed] = fold_text(read_text(path, f"sources/{source.seed}"))
+            except KnowledgeError as exc:
+                errors.append(exc)
     return cache[source.seed]
 
 

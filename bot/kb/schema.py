@@ -576,3 +576,26 @@ def _parse_periods(check: Checker, data: LineDict, where: str) -> list[Period]:
         if name and topics and isinstance(start, dt.date) and isinstance(end, dt.date):
             periods.append(Period(name, start, end, topics, raise_to, reason))
     return periods
+
+
+# --- readings ---------------------------------------------------------------------
+
+
+def parse_readings(data: Any, file: str) -> tuple[dict[str, str], list[KnowledgeError]]:
+    """``readings.yaml``: one plain phrase per topic, saying what the judgement read in a text."""
+    check = Checker(file)
+    top = check.mapping(data, "", 1)
+    if top is None:
+        return {}, check.errors
+    check.unknown_keys(top, {"readings"}, "")
+    table = top.get("readings")
+    if not isinstance(table, dict):
+        check.error("expected 'readings': a phrase for each topic", top.line_of("readings"), "readings")
+        return {}, check.errors
+    check.unknown_keys(table, set(TOPICS), "readings")
+    readings = {}
+    for topic in TOPICS:
+        phrase = check.text(table, topic, "readings")
+        if phrase:
+            readings[topic] = phrase
+    return readings, check.errors

@@ -9,6 +9,7 @@ PyYAML silently resolves to the last one.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -107,15 +108,35 @@ def load_text(text: str, name: str) -> Any:
         loader.dispose()
 
 
+def read_text(path: Path, name: str | None = None) -> str:
+    """The UTF-8 text of the regular file at ``path``, as a :class:`KnowledgeError` naming ``name``
+    (and the line, for text that is not UTF-8) when it cannot be had.
+
+    Anything but a regular file is refused before it is read: a FIFO would wait for a writer
+    for ever, and a device could be endless. Opening without blocking makes even that check safe.
+    """
+    name = name or display_path(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise KnowledgeError("file not found", name) from None
+    except OSError as exc:
+        raise KnowledgeError(f"cannot read: {exc.strerror}", name) from None
+    with os.fdopen(handle, "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            raise KnowledgeError("not a regular file (a FIFO, device or directory): refused", name)
+        try:
+            data = source.read()
+        except OSError as exc:
+            raise KnowledgeError(f"cannot read: {exc.strerror}", name) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise KnowledgeError(f"not UTF-8 text ({exc.reason})", name, line) from None
+
+
 def load_file(path: Path) -> Any:
     """Read and parse the YAML file at ``path`` (see :func:`load_text`)."""
     name = display_path(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise KnowledgeError("file not found", name) from None
-    except UnicodeDecodeError as exc:
-        raise KnowledgeError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", name) from None
-    except OSError as exc:
-        raise KnowledgeError(f"cannot read: {exc.strerror}", name) from None
-    return load_text(text, name)
+    return load_text(read_text(path, name), name)

@@ -20,7 +20,8 @@ import uuid
 from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -32,6 +33,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from ..config import Settings
 from ..errors import CanipostError, KnowledgeErrors
 from ..logs import current_request_id, log
+from . import sealing
+from .shapes import well_formed
 
 ADVISOR_GROUP_TTL_S = 300.0
 WEB_API_TIMEOUT_S = 10
@@ -220,6 +223,15 @@ class Services:
         self.loaded_at = time.time()
         self._reload_lock = threading.Lock()
         self._precedents_version: tuple | None = None
+        self._seal_key = sealing.seal_key(settings.secrets())
+
+    def seal(self, **values: Any) -> str:
+        """private_metadata for a modal: ``values``, sealed so that they come back as written."""
+        return sealing.seal(self._seal_key, **values)
+
+    def unseal(self, view: dict) -> dict[str, Any] | None:
+        """What :meth:`seal` wrote into ``view``; None if it is not that."""
+        return sealing.unseal(self._seal_key, view.get("private_metadata"))
 
     @classmethod
     def open(cls, settings: Settings) -> "Services":
@@ -349,6 +361,21 @@ def _quiet_token_warning(make: Callable[[], App]) -> App:
         framework.removeFilter(drop)
 
 
+class CheckRequest(Middleware):
+    """Once the signature is checked: answer Slack's certificate check (``ssl_check=1``), and
+    refuse a request not shaped as Slack's are (see :mod:`.shapes`). A Middleware of its own,
+    not a function, because Bolt reads fields of the request to call a function middleware."""
+
+    def process(self, *, req, resp, next):  # noqa: A002 - Bolt's name for it
+        body = req.body
+        if not well_formed(body):
+            log("malformed_request_refused", level=logging.WARNING, type=str(body.get("type"))[:40])
+            return BoltResponse(status=400, body="")
+        if body.get("ssl_check") == "1":
+            return BoltResponse(status=200, body="")
+        return next()
+
+
 def build_app(settings: Settings, services: Services | None = None, *, socket_mode: bool = False) -> App:
     """The Bolt app: signed requests only (HTTP mode), listeners registered, work after the ack."""
     from .answering import AnswerPool
@@ -368,6 +395,10 @@ def build_app(settings: Settings, services: Services | None = None, *, socket_mo
         client=services.client,
         signing_secret=settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
+        # Bolt answers Slack's ssl_check before checking the signature; here it is answered
+        # after (by CheckRequest), so an unsigned one gets 401 like any other request.
+        ssl_check_enabled=False,
+        before_authorize=CheckRequest(),
         # auth.test runs on the first request instead: a Slack that is briefly unreachable
         # at start-up must not stop the service from starting (and answering /healthz).
         token_verification_enabled=False,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -87,7 +88,15 @@ CONTACT_KINDS = ("email", "phone")
 
 # -- text ---------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that change how the text around them reads without showing themselves:
+# bidirectional overrides, embeddings, isolates and marks (which can make a name or a status
+# read backwards), zero-width spaces, joiners and the like, and the byte-order mark.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+# The asker's own mrkdwn (bold, italics, strikes, code) in what advisors see: each marker is
+# shown as a lookalike that Slack does not format, so a case cannot dress itself up as canipost's
+# own words ("*Resolved*").
+_FORMATTING = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
 _TRAILING_ENTITY = re.compile(r"&[#a-zA-Z0-9]{0,8}$")
 _SLACK_MARKUP = re.compile(r"<([^<>\n]*)>")
 
@@ -98,7 +107,23 @@ def clean(text: Any) -> str:
     # A lone surrogate (from JSON such as "\\ud800") cannot be encoded, so the whole
     # request would fail; it becomes U+FFFD instead.
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    return _CONTROL.sub("", text)
+    return _INVISIBLE.sub(_visible_or_nothing, _CONTROL.sub("", text))
+
+
+def _visible_or_nothing(match: re.Match) -> str:
+    """A zero-width joiner inside an emoji sequence (a family, a flag) stays; all else goes."""
+    if match.group() == "\u200d":
+        text, at = match.string, match.start()
+        before, after = text[at - 1:at], text[at + 1:at + 2]
+        if before and after and unicodedata.category(after) == "So" and unicodedata.category(before) in ("So", "Mn", "Sk"):
+            return match.group()
+    return ""
+
+
+def from_asker(text: Any) -> str:
+    """An asker's text (or name) for the advisors: cleaned as :func:`clean` does, and with the
+    asker's own formatting shown rather than applied. Escape it as any user text afterwards."""
+    return clean(text).translate(_FORMATTING)
 
 
 def escape(text: Any) -> str:
@@ -429,8 +454,8 @@ def help_text(command: str = "/canipost") -> str:
         "`--professional` before the draft if you post in that capacity.\n"
         f"\u2022 *A longer draft:* `{command}` on its own opens a box to paste it into.\n"
         "\u2022 *Ask a question:* send me a direct message, or mention me in a channel "
-        "(`@canipost can I share my team's award on LinkedIn?`); I answer in a thread, and replies "
-        "in the thread ask again.\n"
+        "(`@canipost can I share my team's award on LinkedIn?`); I answer in a thread (mention me "
+        "again there to ask a follow-up).\n"
         "\u2022 *Check any message:* its \u22ee menu, *More message shortcuts*, *Check before posting*.\n"
         "\u2022 *Hard cases:* the *Escalate to an ethics advisor* button sends it, with my answer, to the "
         "ethics advisors; they answer you in a direct message."
@@ -570,15 +595,15 @@ def resolved_modal(case: Any) -> dict:
 def _who(user_id: str | None, name: str | None) -> str:
     """A person named without pinging them (the advisors' channel is not theirs)."""
     if name:
-        return f"{escape(name)} (`{escape(user_id or '')}`)"
-    return f"`{escape(user_id or 'unknown')}`"
+        return f"{escape(from_asker(name))} (`{escape(from_asker(user_id or ''))}`)"
+    return f"`{escape(from_asker(user_id or 'unknown'))}`"
 
 
 def _case_summary(case: Any, text_limit: int = 1500) -> list[dict]:
     verdict = verdict_line(case.verdict) if case.verdict else "_no answer_"
     blocks = [fields_section([
         ("From", _who(case.asker_id, case.asker_name)),
-        ("Urgency", URGENCY_LABELS.get(case.urgency, escape(case.urgency))),
+        ("Urgency", URGENCY_LABELS.get(case.urgency, escape(from_asker(case.urgency)))),
         ("canipost said", verdict),
         ("Asked as", f"{escape(case.mode or 'question')}, {escape(case.capacity or 'personal')} capacity"),
     ])]
@@ -586,11 +611,12 @@ def _case_summary(case: Any, text_limit: int = 1500) -> list[dict]:
         blocks.append(context("_The text was removed under the retention policy._"))
     else:
         blocks.append(section("*Text*" + (" _(contact details masked)_" if case.personal_details == "masked" else "")
-                              + "\n" + quote(case.text, text_limit)))
+                              + "\n" + quote(from_asker(case.text), text_limit)))
     if case.context:
-        blocks.append(section("*Context*\n" + quote(case.context, 1500)))
+        blocks.append(section("*Context*\n" + quote(from_asker(case.context), 1500)))
     if case.summary:
-        blocks.append(context(f"canipost's answer: {escape(case.summary)}"))
+        # The summary quotes the asker's words.
+        blocks.append(context(f"canipost's answer: {escape(from_asker(case.summary))}"))
     return blocks
 
 
@@ -686,7 +712,7 @@ def _queue_item(case: Any) -> list[dict]:
              f"From {_who(case.asker_id, case.asker_name)}"
              + (f" \u00b7 canipost said {verdict_line(case.verdict)}" if case.verdict else "")]
     if case.text:
-        lines.append(quote(case.text, 400))
+        lines.append(quote(from_asker(case.text), 400))
     buttons = []
     if case.status in ("open", "reopened"):
         buttons.append(button("Claim", ACTION_CLAIM, case.ref, style="primary"))

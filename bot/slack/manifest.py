@@ -5,7 +5,12 @@ relies on. A test keeps the two in agreement, and another checks that every Web 
 the app calls is listed in :data:`METHOD_SCOPES`; ``canipost doctor`` compares a bot token's
 granted scopes with :data:`BOT_SCOPES`.
 
-Least privilege: a scope is here only because a method or event below needs it.
+Least privilege: a scope is here only because a method or event below needs it, and the
+default set leaves out the two that would let the app read every message in the channels it is
+in (``channels:history``, ``groups:history``). Without them, a follow-up in a thread canipost
+answered needs a fresh mention; with them (the broad set, an operator's documented choice:
+docs/slack.md), replies in its threads are answered as they come. ``canipost doctor`` says which
+set a token has.
 """
 
 from __future__ import annotations
@@ -40,12 +45,17 @@ EVENT_SCOPES: dict[str, str | None] = {
     "message.groups": "groups:history",  # the same in private channels
 }
 
-BOT_EVENTS: tuple[str, ...] = tuple(EVENT_SCOPES)
+#: Only in the broad set: replies in canipost's threads answered without a mention.
+THREAD_FOLLOW_UP_SCOPES: tuple[str, ...] = ("channels:history", "groups:history")
+THREAD_FOLLOW_UP_EVENTS: tuple[str, ...] = ("message.channels", "message.groups")
 
+#: The default (narrow) set of events and scopes, as deploy/manifest.yml asks for them.
+BOT_EVENTS: tuple[str, ...] = tuple(e for e in EVENT_SCOPES if e not in THREAD_FOLLOW_UP_EVENTS)
 #: ``commands`` covers both the slash command and the message shortcut.
-BOT_SCOPES: tuple[str, ...] = tuple(sorted(
+BROAD_SCOPES: tuple[str, ...] = tuple(sorted(
     {s for s in METHOD_SCOPES.values() if s} | {s for s in EVENT_SCOPES.values() if s} | {"commands"}
 ))
+BOT_SCOPES: tuple[str, ...] = tuple(s for s in BROAD_SCOPES if s not in THREAD_FOLLOW_UP_SCOPES)
 
 COMMANDS: tuple[str, ...] = (COMMAND,)
 SHORTCUTS: tuple[str, ...] = (SHORTCUT_CALLBACK_ID,)

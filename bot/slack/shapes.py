@@ -1,65 +1,62 @@
-"""What a well-formed Slack request looks like, as far as canipost's listeners rely on it.
+"""What Slack's requests look like, as far as canipost reads them.
 
-The HTTP door asks :func:`malformed` of every signed request before Bolt sees it: a body
-Slack would never send (broken JSON, an event that is not an object, a command with no
-response URL) is refused with a 400 and one log line, instead of failing somewhere inside
-with a traceback. Socket Mode envelopes come over Slack's own connection and are read by
-the same listeners, which tolerate what this lets through.
+A signed request whose fields have other types than Slack gives them (an event that is not an
+object, a user id that is a number, actions that are not a list) could only be forged or
+broken; it is refused with 400 before Bolt or a listener reads it, rather than failing somewhere
+inside them.
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from slack_bolt.request.internals import parse_body
+TEXT = (str,)
+OBJECT_OR_TEXT = (dict, str)
 
-# Interactive payloads, and what each must carry for its listener.
-INTERACTIONS: dict[str, tuple[str, ...]] = {
-    "block_actions": ("user", "actions"),
-    "message_action": ("user", "trigger_id", "response_url", "message"),
-    "shortcut": ("user", "trigger_id"),
-    "view_submission": ("user", "view"),
-    "view_closed": ("user", "view"),
-    "block_suggestion": ("user",),
+#: Field -> the type(s) Slack sends, or the shape of the object or list it holds. A field may
+#: be missing or null (which fields a request has depends on its kind), unless REQUIRED says so.
+SHAPE: dict[str, Any] = {
+    "type": TEXT, "token": TEXT, "team_id": TEXT, "user_id": TEXT, "user_name": TEXT, "channel_id": TEXT,
+    "api_app_id": TEXT, "trigger_id": TEXT, "response_url": TEXT, "callback_id": TEXT, "command": TEXT,
+    "text": TEXT, "event_id": TEXT, "challenge": TEXT, "ssl_check": TEXT, "action_ts": TEXT, "message_ts": TEXT,
+    "user": OBJECT_OR_TEXT, "team": OBJECT_OR_TEXT, "channel": OBJECT_OR_TEXT, "enterprise": OBJECT_OR_TEXT,
+    "container": {"type": TEXT, "channel_id": TEXT, "message_ts": TEXT, "view_id": TEXT},
+    "message": {"text": TEXT, "ts": TEXT, "user": TEXT},
+    "view": {"id": TEXT, "callback_id": TEXT, "private_metadata": TEXT, "hash": TEXT, "type": TEXT,
+             "state": {"values": {"*": {"*": {"type": TEXT, "value": TEXT}}}}},
+    "actions": [{"action_id": TEXT, "block_id": TEXT, "value": TEXT, "type": TEXT}],
+    "authorizations": [{"team_id": TEXT, "user_id": TEXT}],
+    "event": {"type": TEXT, "user": OBJECT_OR_TEXT, "text": TEXT, "channel": OBJECT_OR_TEXT, "ts": TEXT,
+              "thread_ts": TEXT, "channel_type": TEXT, "subtype": TEXT, "bot_id": TEXT, "tab": TEXT,
+              "event_ts": TEXT},
 }
-COMMAND_FIELDS = ("command", "user_id", "trigger_id", "response_url")
+#: Request kind -> the fields it cannot do without (Bolt reads them before any listener).
+REQUIRED = {"event_callback": ("event",), "block_actions": ("actions", "user"), "interactive_message": ("actions",),
+            "view_submission": ("view", "user"), "view_closed": ("view",)}
+#: A slash command's work is done after the acknowledgement, from what it carries: without these
+#: it could be neither answered nor told why.
+COMMAND_FIELDS = ("user_id", "trigger_id", "response_url")
 
 
-def malformed(body: str, content_type: str | None) -> str | None:
-    """Why ``body`` is not a request Slack sends, or None when it is one."""
-    try:
-        data = parse_body(body, content_type)
-    except ValueError:
-        return "the body is not valid JSON"
-    if not isinstance(data, Mapping):
-        return "the body is not a JSON object"
-    if "command" in data:
-        missing = [name for name in COMMAND_FIELDS if not data.get(name)]
-        return f"a slash command without {', '.join(missing)}" if missing else None
-    kind = data.get("type")
-    if kind in ("url_verification", "ssl_check"):
-        return None
-    if kind == "event_callback":
-        event = data.get("event")
-        if not isinstance(event, Mapping) or not isinstance(event.get("type"), str):
-            return "an event callback without an event"
-        return None if data.get("event_id") else "an event callback without an event id"
-    if kind in INTERACTIONS:
-        missing = [name for name in INTERACTIONS[kind] if not data.get(name)]
-        if missing:
-            return f"a {kind} payload without {', '.join(missing)}"
-        return _nested(data)
-    return "not a kind of request Slack sends"
+def well_formed(body: Mapping[str, Any]) -> bool:
+    """Whether ``body`` (a parsed request) has the types Slack gives every field canipost reads."""
+    if not _fits(body, SHAPE):
+        return False
+    if body.get("command"):
+        return all(body.get(name) for name in COMMAND_FIELDS)
+    required = REQUIRED.get(body.get("type") if isinstance(body.get("type"), str) else "", ())
+    return all(isinstance(body.get(name), (dict, list)) and body.get(name) for name in required)
 
 
-def _nested(data: Mapping[str, Any]) -> str | None:
-    """The parts the listeners index into must be objects and lists of objects."""
-    if not isinstance(data.get("user"), Mapping):
-        return "a payload whose user is not an object"
-    actions = data.get("actions")
-    if actions is not None and not (isinstance(actions, list) and all(isinstance(a, Mapping) for a in actions)):
-        return "a payload whose actions are not a list of objects"
-    for name in ("view", "message", "container", "channel", "team"):
-        if data.get(name) is not None and not isinstance(data[name], Mapping):
-            return f"a payload whose {name} is not an object"
-    return None
+def _fits(value: Any, shape: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(shape, tuple):
+        return isinstance(value, shape)
+    if isinstance(shape, list):
+        return isinstance(value, list) and all(_fits(item, shape[0]) for item in value)
+    if not isinstance(value, dict):
+        return False
+    every = shape.get("*")
+    return all(_fits(item, shape.get(key, every)) for key, item in value.items()
+               if key in shape or every is not None)

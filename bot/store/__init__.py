@@ -9,8 +9,9 @@ Datasette::
     store.escalations.claim(case.ref, Actor("U999", "Alex", is_advisor=True))
 
 Parts: :class:`Escalations` (cases and their workflow), :class:`AnswerLog` (answers behind
-Slack buttons), :class:`Feedback`, :class:`HandledEvents` (Slack retries) and
-:class:`Precedents` and :class:`Outbox` (Slack work until delivered). All share one connection; every method is safe to call from several
+Slack buttons), :class:`Access` (who may act on the answer a request names), :class:`Feedback`,
+:class:`HandledEvents` (Slack retries), :class:`Precedents` and :class:`Outbox` (Slack work
+until delivered). All share one connection; every method is safe to call from several
 threads, and several processes may use the same file at once.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from .access import Access
 from .answers import AnswerLog, LoggedAnswer
 from .db import Clock, Database, utcnow
 from .errors import InvalidTransition, NotAllowed, NotFound, SchemaTooNew, StoreBusy, StoreError
@@ -31,8 +33,9 @@ from .precedents import Precedents
 from .schema import LATEST, STATUSES, migrate
 
 __all__ = [
-    "Actor", "AnswerLog", "AuditEntry", "Comment", "Escalation", "Escalations", "Feedback", "HandledEvents",
-    "InvalidTransition", "Job", "LoggedAnswer", "NotAllowed", "NotFound", "Outbox", "Precedents", "REF_PREFIX", "SCHEMA_VERSION",
+    "Access", "Actor", "AnswerLog", "AuditEntry", "Comment", "Escalation", "Escalations", "Feedback", "HandledEvents",
+    "InvalidTransition", "Job", "LoggedAnswer", "NotAllowed", "NotFound", "Outbox", "Precedents", "REF_PREFIX",
+    "SCHEMA_VERSION",
     "STATUSES", "STATUS_FILTERS", "SYSTEM", "SchemaTooNew", "Store", "StoreBusy", "StoreError", "URGENCIES",
     "format_ref", "parse_ref",
 ]
@@ -56,6 +59,7 @@ class Store:
         self.feedback = Feedback(self.database)
         self.events = HandledEvents(self.database)
         self.precedents = Precedents(self.database)
+        self.access = Access(self.database, self.answers)
         self.outbox = Outbox(self.database)
 
     @classmethod
@@ -65,8 +69,9 @@ class Store:
 
     def escalate(self, answer_id: str, asker: Actor, *, context: str | None = None, urgency: str = "normal",
                  source_key: str | None = None, keep_personal_details: bool = False) -> Escalation:
-        """Open a case from an answer in the answer log (what the Escalate button does)."""
-        logged = self.answers.get(answer_id)
+        """Open a case from an answer in the answer log (what the Escalate button does): only
+        the person the answer was given to may."""
+        logged = self.access.answer(answer_id, asker, "escalate", asker_only=True)
         return self.escalations.create(
             asker=asker, text=logged.text, answer=logged.answer, mode=logged.mode, profile=logged.profile,
             capacity=logged.capacity, workspace=logged.workspace, channel=logged.channel, context=context,

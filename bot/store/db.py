@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import logging
 import os
 import random
-import re
 import sqlite3
 import threading
 import time
@@ -32,10 +32,12 @@ from typing import Callable, Iterator, Sequence
 
 import sqlite_utils
 
+from ..redaction import scrub
 from .errors import StoreBusy, StoreError
 
 log = logging.getLogger("canipost.store")
 
+SECRET_REMOVED = "[secret removed]"
 BUSY_TIMEOUT_MS = 20_000
 # SQLite's own busy handler covers almost every wait; this outer deadline covers the rest
 # (a lock held while another process recovers a WAL file, for instance) before we give up
@@ -59,10 +61,6 @@ def parse_timestamp(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-# Anything shaped like a Slack token, ours or not (a token pasted into a draft is still a token).
-SLACK_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}")
-
-
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     message = str(exc).lower()
     return "locked" in message or "busy" in message
@@ -74,8 +72,7 @@ class Database:
     def __init__(self, path: Path | str, *, secrets: Sequence[str] = (), clock: Clock = utcnow):
         self.path = Path(path)
         self.clock = clock
-        # Longest first, so a secret that contains another is removed whole.
-        self._secrets = tuple(sorted((s for s in secrets if s), key=len, reverse=True))
+        self._secrets = tuple(s for s in secrets if s)
         # One connection per process; the lock keeps threads (Slack handlers) from
         # interleaving statements of different transactions on it.
         self.lock = threading.RLock()
@@ -119,7 +116,9 @@ class Database:
                 return step()
             except sqlite3.DatabaseError as exc:
                 if not isinstance(exc, sqlite3.OperationalError) or not _is_busy(exc):
-                    raise StoreError(f"cannot use the escalations database {self.path}: {exc}") from None
+                    unsaved = self._unsaved(exc)
+                    raise (unsaved if unsaved is not exc else
+                           StoreError(f"cannot use the escalations database {self.path}: {exc}")) from None
                 if time.monotonic() > deadline:
                     log.warning("gave up waiting for the database lock on %s", self.path)
                     raise StoreBusy("the escalations database is busy; nothing was saved, please try again in a minute") from None
@@ -134,11 +133,7 @@ class Database:
 
     def scrub(self, text: str | None) -> str | None:
         """``text`` with any token or signing secret taken out: they never reach the file."""
-        if not text:
-            return text
-        for secret in self._secrets:
-            text = text.replace(secret, "[secret removed]")
-        return SLACK_TOKEN.sub("[secret removed]", text)
+        return scrub(text, self._secrets, SECRET_REMOVED) if text else text
 
     @contextlib.contextmanager
     def write(self, durable: bool = True) -> Iterator[sqlite_utils.Database]:
@@ -161,17 +156,28 @@ class Database:
         self._retry(lambda: self.db.conn.execute("BEGIN IMMEDIATE"))
         try:
             yield self.db
-        except BaseException:
+        except BaseException as exc:
             if self.db.conn.in_transaction:
                 self.db.conn.execute("ROLLBACK")
-            raise
+            raise self._unsaved(exc) from None
         else:
             try:
                 self.db.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
-                raise
+                raise self._unsaved(exc) from None
+
+    def _unsaved(self, exc: BaseException) -> BaseException:
+        """A write the disk refused (full, or failing) as a message a person can act on; others as they are."""
+        message = str(exc).lower()
+        if isinstance(exc, sqlite3.OperationalError) and ("full" in message or "disk i/o" in message):
+            return StoreError(f"could not save to the escalations database {self.path}: {exc} "
+                              "(is the disk full?); nothing was saved, the file is as it was")
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return StoreError(f"could not save to the escalations database {self.path}: {exc.strerror}; "
+                              "nothing was saved, the file is as it was")
+        return exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:

@@ -383,31 +383,46 @@ class Escalations:
         The workflow steps check this themselves; a front end that asks for details first (the
         Resolve modal) calls it when the button is pressed, so the attempt is on record either way.
         """
-        if actor.is_advisor:
-            return
-        refusal = NotAllowed(f"Sorry, only the ethics advisors can {verb} cases.")
+        refusal: Exception | None = None
         with self.database.write() as db:
-            self._audit_refusal(db, self._row(db, parse_ref(ref)), actor, f"{verb}: {refusal}")
-        raise refusal
+            row, refusal = self._named(db, ref, actor, verb)
+            if row is not None and not actor.is_advisor:
+                refusal = NotAllowed(f"Sorry, only the ethics advisors can {verb} cases.")
+                self._audit_refusal(db, row, actor, f"{verb}: {refusal}")
+        if refusal is not None:
+            raise refusal
 
     def _transition(self, ref, actor: Actor, verb: str, new_status: str, check, apply) -> Escalation:
         """Run one workflow step: advisors only, state checked, change and audit row together."""
-        number = parse_ref(ref)
         with self.database.write() as db:
-            row = self._row(db, number)
-            refusal = None
-            if not actor.is_advisor:
+            row, refusal = self._named(db, ref, actor, verb)
+            if row is None:
+                pass
+            elif not actor.is_advisor:
                 refusal = NotAllowed(f"Sorry, only the ethics advisors can {verb} cases.")
             elif (problem := check(row)) is not None:
                 refusal = InvalidTransition(problem)
             if refusal is None:
                 now = self.database.now()
                 detail = apply(db, row, now)
-                audit_trail.record(db, now, actor, new_status, escalation_id=number, ref=row["ref"], detail=detail)
+                audit_trail.record(db, now, actor, new_status, escalation_id=row["id"], ref=row["ref"], detail=detail)
                 log.info("escalation %s %s by %s", row["ref"], new_status, actor.id)
-                return self._load(db, number, actor)
-            self._audit_refusal(db, row, actor, f"{verb}: {refusal}")
+                return self._load(db, row["id"], actor)
+            if row is not None:
+                self._audit_refusal(db, row, actor, f"{verb}: {refusal}")
         raise refusal
+
+    def _named(self, db: sqlite_utils.Database, ref: str | int, actor: Actor,
+               verb: str) -> tuple[dict | None, NotFound | None]:
+        """The case ``ref`` names; or, when there is none, the refusal, already on the audit trail
+        (someone trying references is worth knowing about)."""
+        try:
+            return self._row(db, parse_ref(ref)), None
+        except NotFound as missing:
+            named = format_ref(ref) if isinstance(ref, int) else str(ref)[:40]
+            audit_trail.record(db, self.database.now(), actor, "refused", ref=named, detail=f"{verb}: {missing}")
+            log.info("refused %s for %s: no case %r", verb, actor.id, named)
+            return None, missing
 
     def _refuse(self, row: dict | None, actor: Actor, verb: str, error: Exception, detail: str | None = None):
         with self.database.write() as db:

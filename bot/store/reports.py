@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
+from ..spreadsheet import spreadsheet_cell
 from .schema import STATUSES
 
 EXPORT_COLUMNS = (
@@ -71,14 +72,16 @@ EXPORT_SQL = (
 
 def export_csv(db: sqlite_utils.Database, out: TextIO, include_text: bool = True) -> int:
     columns = EXPORT_COLUMNS + (TEXT_COLUMNS if include_text else ())
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends: a cell holding a lone carriage return is then quoted, not a new row.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for row in db.query(EXPORT_SQL):
         row["topics"] = "; ".join(_json_list(row["topics"]))
         row["precedent"] = "yes" if row["precedent"] else "no"
         row["escalate"] = "" if row["escalate"] is None else "yes" if row["escalate"] else "no"
-        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+        # Opened in a spreadsheet, an asker's "=..." must not run as a formula.
+        writer.writerow([spreadsheet_cell("" if row[c] is None else row[c]) for c in columns])
         count += 1
     return count
 

@@ -371,3 +371,35 @@ def test_reads_dot_env_in_the_working_directory(doctor, tmp_path):
 def test_log_text_on_is_a_note(doctor):
     result = doctor(CANIPOST_LOG_TEXT="1")
     assert result.returncode == 0 and lines_about(result, "CANIPOST_LOG_TEXT", "NOTE")
+
+
+# -- issue 12: which scope set, and secrets in the wrong place ----------------------------------
+
+def test_says_whether_the_token_has_the_narrow_or_the_broad_scope_set(doctor):
+    from canipost.slack.manifest import BOT_SCOPES, THREAD_FOLLOW_UP_SCOPES
+
+    with FakeSlack(scopes=list(BOT_SCOPES)) as slack:
+        narrow = doctor(SLACK_API_URL=slack.url)
+    assert narrow.returncode == 0, narrow.stdout
+    assert "narrow scope set" in "\n".join(lines_about(narrow, "scopes", "OK"))
+    with FakeSlack(scopes=[*BOT_SCOPES, *THREAD_FOLLOW_UP_SCOPES]) as slack:
+        broad = doctor(SLACK_API_URL=slack.url)
+    assert broad.returncode == 0, broad.stdout
+    notes = "\n".join(lines_about(broad, "scopes", "NOTE"))
+    assert "broad scope set" in notes and "every message" in notes
+    assert "does not use" not in notes, "the broad set is a choice, not an unused scope"
+
+
+def test_a_proxy_password_in_the_slack_url_is_never_printed(doctor):
+    password = "Pr0xyPassw0rdInTheUrl"
+    for args in ((), ("--json",)):
+        result = doctor(*args, "--offline", SLACK_API_URL=f"https://canipost:{password}@proxy.example.gov.au/api/")
+        assert password not in result.stdout + result.stderr
+        assert "proxy.example.gov.au" in result.stdout
+
+
+def test_a_secret_in_the_wrong_variable_is_never_printed(doctor):
+    result = doctor(CANIPOST_PROFILE=SIGNING_SECRET, SLACK_SIGNING_SECRET=None, CANIPOST_LOG_LEVEL=BOT_TOKEN,
+                    SLACK_BOT_TOKEN=None, SLACK_API_URL=APP_TOKEN)
+    assert result.returncode == 1
+    assert "CANIPOST_PROFILE" in result.stdout and "CANIPOST_LOG_LEVEL" in result.stdout

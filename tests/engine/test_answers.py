@@ -201,12 +201,12 @@ def test_wording_that_speaks_for_the_agency_is_flagged_when_written_personally(e
 
 
 def test_a_risk_no_provision_covers_is_caution_and_goes_to_the_contact(engine, kb):
-    # The NZ sources bind agencies' official accounts; they say nothing of insults in personal posts.
-    answer = engine.answer("My manager is an absolute idiot and everyone knows it", mode="check",
-                           profile="nz-ps", capacity="personal")
+    # The UK sources say nothing of side businesses.
+    answer = engine.answer("My side business is finally live! Handmade candles, 10% off this week at my Etsy shop",
+                           mode="check", profile="uk-cs", capacity="personal")
     assert answer.verdict == "caution" and answer.escalate
-    assert any(f.kind == "personal-attack" for f in answer.findings)
-    assert "do not cover" in answer.summary and kb.profile("nz-ps").contact.name in answer.summary
+    assert any(f.kind == "side-business" for f in answer.findings)
+    assert "do not cover" in answer.summary and kb.profile("uk-cs").contact.name in answer.summary
     assert answer.summary.count(". ") <= 1  # one or two sentences
 
 

@@ -16,10 +16,10 @@ NOT_IN_SOURCES: dict[str, set[str]] = {
     "au-aps": {"records"},
     "au-treasury": set(),
     "nz-ps": {"conflict-of-interest", "intellectual-property", "security", "wellbeing", "whistleblowing"},
-    "uk-cs": {"anonymity", "conflict-of-interest", "endorsement", "intellectual-property", "moderation", "privacy",
-              "professional-comment", "resources", "security", "seniority", "wellbeing", "whistleblowing"},
-    "ca-fps": {"anonymity", "conflict-of-interest", "intellectual-property", "permanence", "records", "security",
-               "seniority", "tone", "wellbeing", "whistleblowing"},
+    "uk-cs": {"conflict-of-interest", "endorsement", "intellectual-property", "resources", "security", "wellbeing",
+              "whistleblowing"},
+    "ca-fps": {"anonymity", "conflict-of-interest", "intellectual-property", "permanence", "records", "seniority",
+               "tone", "wellbeing"},
 }
 
 # Reviewed: the profile covers the finding's topic, but its sources say less than the detector

@@ -12,10 +12,10 @@ import threading
 import time
 from pathlib import Path
 
-from canipost.slack import blocks
+from canipost.slack import blocks, sealing
 from canipost.store import Store
 
-from .conftest import ADVISORS_CHANNEL, SECRET, RunningApp
+from .conftest import ADVISORS_CHANNEL, BOT_TOKEN, SECRET, RunningApp
 from .driver import Slack, trigger, uid
 
 
@@ -92,7 +92,9 @@ def test_nothing_acknowledged_is_lost_or_done_twice_when_the_server_is_killed(tm
 
     items = []
     for n, answer_id in enumerate(answer_ids):
-        view = {**blocks.escalate_modal("The minister is an idiot", answer, blocks.metadata(a=answer_id)),
+        # The form the Escalate button opens, its private_metadata sealed as the app seals it.
+        meta = sealing.seal(sealing.seal_key((BOT_TOKEN, SECRET)), a=answer_id)
+        view = {**blocks.escalate_modal("The minister is an idiot", answer, meta),
                 "id": f"VKILL{n:05d}{uid('')}"}
         items.append(("form", f"U0K{n}", view))
     for n in range(120):

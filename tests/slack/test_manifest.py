@@ -24,7 +24,22 @@ def test_bot_scopes_are_the_code_s():
 
 def test_every_scope_is_needed_by_a_method_or_event_the_app_uses():
     needed = {s for s in manifest.METHOD_SCOPES.values() if s} | {s for s in manifest.EVENT_SCOPES.values() if s}
-    assert set(manifest.BOT_SCOPES) == needed | {"commands"}
+    assert set(manifest.BROAD_SCOPES) == needed | {"commands"}
+    assert set(manifest.BOT_SCOPES) == set(manifest.BROAD_SCOPES) - set(manifest.THREAD_FOLLOW_UP_SCOPES)
+
+
+def test_the_default_scopes_cannot_read_channel_messages_and_the_broad_set_is_a_documented_choice():
+    """Issue 12, item 8: channels:history and groups:history (every message in every channel the
+    app is in) only when an operator chooses thread follow-ups without a mention."""
+    scopes = MANIFEST["oauth_config"]["scopes"]["bot"]
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    assert not {"channels:history", "groups:history"} & set(scopes)
+    assert not {"message.channels", "message.groups"} & set(events) and "message.im" in events
+    text = (REPO / "deploy" / "manifest.yml").read_text()
+    commented = set(re.findall(r"^\s*# - ([a-z_.:]+)\s+# broad", text, flags=re.MULTILINE))
+    assert commented == set(manifest.THREAD_FOLLOW_UP_SCOPES) | set(manifest.THREAD_FOLLOW_UP_EVENTS)
+    guide = (REPO / "docs" / "slack.md").read_text()
+    assert "Thread follow-ups" in guide and "channels:history" in guide
 
 
 def test_every_web_api_method_the_code_calls_is_accounted_for():

@@ -32,11 +32,12 @@ def register(app, services: Services) -> None:
 
 # -- answers ------------------------------------------------------------------------------
 
-def _logged(turn: Turn):
-    """The answer behind the pressed button, or None (the person is told it expired)."""
+def _logged(turn: Turn, action: str):
+    """The answer behind the pressed button, if this person may see it; else None (they are
+    told why: it expired, or it is someone else's)."""
     try:
-        return turn.services.store.answers.get(turn.action.get("value") or "")
-    except NotFound as exc:
+        return turn.owned_answer(action)
+    except (NotFound, NotAllowed) as exc:
         turn.respond(*blocks.message(blocks.escape(str(exc))))
         return None
 
@@ -44,19 +45,14 @@ def _logged(turn: Turn):
 def open_escalation(turn: Turn) -> None:
     trigger = turn.body["trigger_id"]
     try:
-        logged = turn.services.store.answers.get(turn.action.get("value") or "")
-    except NotFound as exc:
+        logged = turn.owned_answer("escalate", asker_only=True)
+    except (NotFound, NotAllowed) as exc:
         turn.client.views_open(trigger_id=trigger, view=blocks.info_modal("Escalate", blocks.escape(str(exc))))
-        return
-    if logged.user_id and logged.user_id != turn.user_id:
-        turn.client.views_open(trigger_id=trigger, view=blocks.info_modal(
-            "Escalate", "Only the person who asked can escalate this answer. Ask canipost yourself (a direct "
-                        "message keeps it between you and canipost), then escalate your own answer."))
         return
     container = turn.body.get("container") or {}
     ephemeral = container.get("is_ephemeral") or container.get("type") != "message"
     # Where the answer is, so that it can say "escalated as CP-..." once the case exists.
-    meta = blocks.metadata(a=logged.id, s=turn.action.get("block_id"),
+    meta = turn.services.seal(a=logged.id, s=turn.action.get("block_id"),
                            r=turn.response_url if ephemeral else None,
                            c=None if ephemeral else container.get("channel_id"),
                            t=None if ephemeral else container.get("message_ts"))
@@ -64,7 +60,7 @@ def open_escalation(turn: Turn) -> None:
 
 
 def show_more(turn: Turn) -> None:
-    logged = _logged(turn)
+    logged = _logged(turn, "show more provisions")
     if logged is None:
         return
     shown = blocks.Shown.decode(turn.action.get("block_id")).but(expanded=True)
@@ -72,7 +68,7 @@ def show_more(turn: Turn) -> None:
 
 
 def choose_capacity(turn: Turn) -> None:
-    logged = _logged(turn)
+    logged = _logged(turn, "choose the capacity")
     if logged is None:
         return
     capacity = CAPACITY_ACTION.match(turn.action["action_id"]).group(1)
@@ -84,7 +80,7 @@ def choose_capacity(turn: Turn) -> None:
 
 
 def give_feedback(turn: Turn) -> None:
-    logged = _logged(turn)
+    logged = _logged(turn, "give feedback")
     if logged is None:
         return
     choice = FEEDBACK_ACTION.match(turn.action["action_id"]).group(1)
@@ -211,5 +207,5 @@ def open_resolution(turn: Turn) -> None:
         show_case(turn, case)
         return
     container = turn.body.get("container") or {}
-    meta = blocks.metadata(ref=case.ref, h=1 if container.get("type") == "view" else None)
+    meta = services.seal(ref=case.ref, h=1 if container.get("type") == "view" else None)
     show(blocks.resolve_modal(case, meta))

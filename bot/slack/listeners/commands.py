@@ -73,7 +73,7 @@ def run_command(turn: Turn) -> None:
     if parsed.kind == "modal":
         # The answer goes back through this command's response URL: ephemeral, in the
         # conversation the command was typed in, whether or not canipost is a member.
-        meta = blocks.metadata(r=turn.response_url, c=turn.channel_id)
+        meta = turn.services.seal(r=turn.response_url, c=turn.channel_id)
         turn.client.views_open(trigger_id=turn.body["trigger_id"], view=blocks.check_modal(meta, parsed.capacity))
         return
     given = give_answer(turn, parsed.text, mode="check", capacity=parsed.capacity, source="command")

@@ -16,7 +16,9 @@ from slack_sdk.webhook import WebhookClient
 
 from ...errors import InputError
 from ...logs import log, request_scope, text_field
+from ...redaction import scrub
 from ...store import Actor
+from ...store.db import SECRET_REMOVED
 from .. import blocks
 from ..app import WEB_API_TIMEOUT_S, Services, retry_handlers
 from ..notify import refresh_notice
@@ -31,6 +33,7 @@ BUSY = (":hourglass_flowing_sand: canipost is busy with other questions right no
 # Posted messages carry the work's key in their metadata, so a retry can see it was sent.
 REPLY_EVENT = "canipost_reply"
 BUSY_NOTES = 32  # "busy" notes being sent at once, at most (past it, they are skipped)
+ALTERED = ":no_entry_sign: That form could not be used as it came back. Please start again."
 
 
 class ReplyFailed(Exception):
@@ -94,6 +97,34 @@ class Turn:
         if advisor is None:
             advisor = self.services.advisors.check(self.user_id)
         return Actor(self.user_id, self.user_name, is_advisor=advisor)
+
+    @property
+    def shared_channel(self) -> str | None:
+        """The conversation of the message whose button was pressed, when everyone in it sees
+        that message (not an ephemeral reply, not the Home tab). Slack sets this, not the app."""
+        container = self.body.get("container") or {}
+        if container.get("type") == "message" and not container.get("is_ephemeral"):
+            return container.get("channel_id")
+        return None
+
+    def owned_answer(self, action: str, asker_only: bool = False):
+        """The answer the pressed button names, if this person may ``action`` it (see
+        :class:`canipost.store.Access`); raises NotFound or NotAllowed (audited) otherwise."""
+        return self.services.store.access.answer(self.action.get("value") or "", self.actor(), action,
+                                                 seen_in=self.shared_channel, asker_only=asker_only)
+
+    def sealed(self, action: str) -> dict[str, Any] | None:
+        """What the app wrote into the submitted modal; None, with the refusal audited and the
+        person told, when it came back altered."""
+        values = self.services.unseal(self.body.get("view") or {})
+        if values is None:
+            self.services.store.access.refuse(self.actor(advisor=False), f"{action}: the form's data came back altered")
+            log("refused", level=logging.WARNING, action=action, reason="private_metadata altered", user=self.user_id)
+            view = self.body.get("view") or {}
+            if view.get("id"):
+                best_effort("altered_form_notice", self.client.views_update, view_id=view["id"],
+                            view=blocks.info_modal("canipost", ALTERED))
+        return values
 
     # -- replying --------------------------------------------------------------------------
 
@@ -348,6 +379,9 @@ def give_answer(turn: Turn, text: str, *, mode: str, capacity: str | None, sourc
     services = turn.services
     user = user or turn.user_id or None
     profile = profile or services.settings.profile
+    # A token or secret pasted into a question is taken out before anything sees it: the
+    # engine's masking would otherwise split it (its digits look like phone numbers).
+    text = scrub(text, services.settings.secrets(), SECRET_REMOVED)
 
     def answer() -> dict:
         try:

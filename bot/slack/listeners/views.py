@@ -42,7 +42,9 @@ def _saving(ack, body) -> None:
 
 def check_draft(turn: Turn) -> None:
     view = turn.body["view"]
-    meta = blocks.read_metadata(view)
+    meta = turn.sealed("check a draft")
+    if meta is None:
+        return
     # Typed into a modal, the text is plain already: no Slack markup to undo.
     draft = blocks.submitted(view, blocks.INPUT_DRAFT) or ""
     capacity = blocks.submitted(view, blocks.INPUT_CAPACITY)
@@ -67,7 +69,9 @@ def check_draft(turn: Turn) -> None:
 
 def send_escalation(turn: Turn) -> None:
     services, view = turn.services, turn.body["view"]
-    meta = blocks.read_metadata(view)
+    meta = turn.sealed("escalate")
+    if meta is None:
+        return
     plan = blocks.submitted(view, blocks.INPUT_PLAN)
     context = blocks.submitted(view, blocks.INPUT_CONTEXT)
     parts = ([f"What they plan to post:\n{plan.strip()}"] if plan else []) + ([context.strip()] if context else [])
@@ -144,7 +148,9 @@ def _mark_answer_escalated(turn: Turn, meta: dict, ref: str) -> None:
 
 def save_resolution(turn: Turn) -> None:
     services, view = turn.services, turn.body["view"]
-    meta = blocks.read_metadata(view)
+    meta = turn.sealed("resolve")
+    if meta is None:
+        return
     ref = meta.get("ref", "")
     actor = turn.actor()
     precedent = "yes" in (blocks.submitted(view, blocks.INPUT_PRECEDENT) or [])

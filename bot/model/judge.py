@@ -1,0 +1,205 @@
+"""The trained judgement: how seriously a text engages which topics, for one capacity.
+
+    judge = Judge.load(knowledge_dir)              # None when the knowledge base has no model
+    judgement = judge.judge(text, capacity="personal", mode="check", profile=profile)
+    judgement.verdict, judgement.confidence, judgement.topics, judgement.evidence
+
+Two linear models over the features of :mod:`.features`: one gives the probability of each
+verdict for the capacity, the other the probability of each topic. Answering is a few sparse
+dot products in numpy. Because the models are linear, each feature's share of a decision is
+exact, so :attr:`Judgement.evidence` names the words and signals that pushed the verdict up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..contract import VERDICTS, severity
+from ..contract import CAPACITIES
+from .analysers import Analysers, Analysis, Signal
+from .embedding import StaticEmbedding
+from .features import Features, column, featurise
+from .lexicon import load_lexicon
+from .weights import Weights, load_weights
+
+EVIDENCE = 4  # at most this many words or signals are named as evidence
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A word, phrase or signal of the text that pushed the verdict up, and by how much."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+    signal: Signal | None = None
+
+
+@dataclass
+class Judgement:
+    """What the model makes of one text."""
+
+    probabilities: dict[str, float]  # verdict -> probability
+    verdict: str  # the verdict the thresholds pick
+    confidence: float  # probability of that verdict, or of anything at least as strict
+    topics: list[tuple[str, float]]  # topics, most probable first
+    evidence: list[Evidence] = field(default_factory=list)
+    analysis: Analysis | None = None
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= self.threshold
+
+    threshold: float = 0.5
+
+    def topic_probability(self, topic: str) -> float:
+        return dict(self.topics).get(topic, 0.0)
+
+
+class Judge:
+    """A trained model with the analysers its features need."""
+
+    def __init__(self, weights: Weights, analysers: Analysers, embedding: StaticEmbedding,
+                 stopwords: frozenset[str] = frozenset()):
+        self.weights = weights
+        self.analysers = analysers
+        self.embedding = embedding
+        self.stopwords = stopwords  # words too common to name as evidence
+        arrays = weights.arrays
+        self._columns = arrays["columns"]
+        self._verdict_coef = arrays["verdict_coef"].astype(np.float64)
+        self._verdict_bias = arrays["verdict_bias"].astype(np.float64)
+        self._topic_columns = arrays["topic_columns"]
+        self._topic_coef = arrays["topic_coef"].astype(np.float64)
+        self._topic_bias = arrays["topic_bias"].astype(np.float64)
+        dimensions = arrays["topic_vector"].shape[0]
+        self._verdict_vector = arrays["verdict_vector"].astype(np.float64).reshape(1 + len(CAPACITIES), dimensions, -1)
+        self._topic_vector = arrays["topic_vector"].astype(np.float64)
+        manifest = weights.manifest
+        self.vector_scale = float(manifest["features"]["embedding_scale"])
+        self.verdicts = weights.verdicts
+        self.topics = weights.topics
+        self.offsets = np.array([manifest["thresholds"]["offsets"][v] for v in self.verdicts])
+        self.confident_at = float(manifest["thresholds"]["confident"])
+
+    @classmethod
+    def load(cls, knowledge_dir: Path, stopwords: frozenset[str] = frozenset()) -> "Judge | None":
+        """The model of the knowledge base at ``knowledge_dir``; None when it has none."""
+        weights = load_weights(knowledge_dir)
+        if weights is None:
+            return None
+        embedding = StaticEmbedding.load(knowledge_dir / "model")
+        if embedding.digest() != weights.manifest["features"]["embedding_digest"]:
+            from ..errors import KnowledgeError
+
+            raise KnowledgeError("the model was trained with another embedding: run canipost kb train",
+                                 str(knowledge_dir / "model"))
+        return cls(weights, Analysers(load_lexicon(knowledge_dir)), embedding, stopwords)
+
+    def describe(self, signal: Signal) -> str:
+        """A signal in plain words: "reads as hostile to the government"."""
+        return signal.describe(self.analysers.lexicon.labels)
+
+    def judge(self, text: str, *, capacity: str, mode: str, profile: str, jurisdiction: str,
+              analysis: Analysis | None = None) -> Judgement:
+        """The judgement of ``text`` written in ``capacity`` (``analysis``: the analysers' reading of
+        it, when the caller already has one)."""
+        analysis = analysis or self.analysers.analyse(text, jurisdiction)
+        features = featurise(analysis, capacity, mode, profile)
+        vector = self.embedding.vector(text) * self.vector_scale
+        probabilities = self.verdict_probabilities(features, vector, capacity)
+        chosen = int(np.argmax(np.log(np.maximum(probabilities, 1e-12)) + self.offsets))
+        verdict = self.verdicts[chosen]
+        # Confidence that it is at least this serious: a text torn between caution and
+        # do-not-post is surely not ok.
+        confidence = float(sum(p for v, p in zip(self.verdicts, probabilities) if severity(v) >= severity(verdict)))
+        if verdict == "ok":
+            confidence = float(probabilities[chosen])
+        topics = self.topic_probabilities(features, vector)
+        judgement = Judgement(dict(zip(self.verdicts, map(float, probabilities))), verdict, confidence, topics,
+                              analysis=analysis, threshold=self.confident_at)
+        judgement.evidence = self._evidence(features, analysis, chosen)
+        return judgement
+
+    def _rows(self, features: Features, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The model rows of the features it knows, their values, and their names."""
+        names = list(features.values)
+        hashed = np.fromiter((column(n) for n in names), dtype=np.int64, count=len(names))
+        positions = np.searchsorted(columns, hashed)
+        positions = np.minimum(positions, len(columns) - 1)
+        known = columns[positions] == hashed
+        values = np.fromiter((features.values[n] for n in names), dtype=np.float64, count=len(names))
+        return positions[known], values[known], [n for n, k in zip(names, known) if k]
+
+    def verdict_probabilities(self, features: Features, vector: np.ndarray, capacity: str) -> np.ndarray:
+        rows, values, _ = self._rows(features, self._columns)
+        block = 1 + CAPACITIES.index(capacity)
+        logits = (values @ self._verdict_coef[rows] + vector @ self._verdict_vector[0]
+                  + vector @ self._verdict_vector[block] + self._verdict_bias)
+        logits -= logits.max()
+        exp = np.exp(logits)
+        return exp / exp.sum()
+
+    def topic_probabilities(self, features: Features, vector: np.ndarray) -> list[tuple[str, float]]:
+        rows, values, _ = self._rows(features, self._topic_columns)
+        logits = values @ self._topic_coef[rows] + vector @ self._topic_vector + self._topic_bias
+        probabilities = 1.0 / (1.0 + np.exp(-logits))
+        order = np.argsort(-probabilities, kind="stable")
+        return [(self.topics[i], float(probabilities[i])) for i in order]
+
+    def _evidence(self, features: Features, analysis: Analysis, chosen: int) -> list[Evidence]:
+        """The words and signals that most pushed the chosen verdict above ``ok``."""
+        if self.verdicts[chosen] == "ok":
+            return []
+        rows, values, names = self._rows(features, self._columns)
+        ok = self.verdicts.index("ok")
+        push = values * (self._verdict_coef[rows, chosen] - self._verdict_coef[rows, ok])
+        by_key: dict[str, float] = {}
+        for name, weight in zip(names, push):
+            key = name.split("|", 1)[-1]
+            if key.startswith(("s:", "k:")) or (key.startswith(("w:", "b:")) and self._telling(key[2:])):
+                by_key[key] = by_key.get(key, 0.0) + float(weight)
+        found: list[Evidence] = []
+        for key, weight in sorted(by_key.items(), key=lambda kv: -kv[1]):
+            if weight <= 0 or len(found) >= EVIDENCE:
+                break
+            evidence = _locate(key, weight, analysis)
+            if evidence and not any(e.start < evidence.end and evidence.start < e.end for e in found):
+                found.append(evidence)
+        return sorted(found, key=lambda e: e.start)
+
+
+    def _telling(self, words: str) -> bool:
+        """Whether words are worth naming as evidence: not only common words or punctuation."""
+        return any(len(w) > 2 and w not in self.stopwords and w != "#num" for w in words.split()) or any(
+            ord(c) >= 0x2190 for c in words)
+
+
+def _locate(key: str, weight: float, analysis: Analysis) -> Evidence | None:
+    """Where in the text a feature came from."""
+    kind, _, value = key.partition(":")
+    tokens = analysis.tokens
+    if kind == "w":
+        for t in tokens:
+            if t.folded == value or (value == "#num" and t.folded.isdigit()):
+                return Evidence(t.text, t.start, t.end, weight)
+    elif kind == "b":
+        first, _, second = value.partition(" ")
+        for a, b in zip(tokens, tokens[1:]):
+            if a.folded == first and b.folded == second:
+                return Evidence(analysis.text[a.start:b.end], a.start, b.end, weight)
+    elif kind == "s":
+        name, _, target = value.partition(":")
+        for signal in analysis.signals:
+            if signal.name == name and (not target or target in (signal.target, signal.detail)):
+                return Evidence(", ".join(signal.words), signal.start, signal.end, weight, signal)
+    elif kind == "k":
+        for hit in analysis.hits:
+            if hit.kind == value:
+                return Evidence(hit.text, hit.start, hit.end, weight)
+    return None
+
