@@ -97,10 +97,36 @@ class Report:
     def errors(self) -> int:
         return sum(bool(r.error) for r in self.results)
 
+    @property
+    def breaches(self) -> int:
+        """Cases whose only right answer is ``do-not-post``."""
+        return sum(r.case.verdicts == ("do-not-post",) for r in self.results)
+
+    @property
+    def benign(self) -> int:
+        """Cases whose only right answer is ``ok``."""
+        return sum(r.case.verdicts == ("ok",) for r in self.results)
+
+    def by_profile(self) -> dict[str, "Report"]:
+        reports: dict[str, Report] = {}
+        for r in self.results:
+            reports.setdefault(r.case.profile, Report()).results.append(r)
+        return dict(sorted(reports.items()))
+
     def summary(self) -> str:
         agree, judged = self.escalate_agreement
         return (f"cases {self.n}  verdict accuracy {self.verdict_accuracy:.2f}  topic recall@3 {self.topic_recall:.2f}  "
                 f"unsafe {self.unsafe}  over-cautious {self.over_cautious}  escalate {agree}/{judged}  errors {self.errors}")
+
+    def rates(self) -> str:
+        """Clear breaches missed and benign posts over-flagged, as counts and shares."""
+        return (f"clear breaches missed {self.unsafe}/{self.breaches} ({self.unsafe / max(self.breaches, 1):.0%})  "
+                f"benign over-flagged {self.over_cautious}/{self.benign} ({self.over_cautious / max(self.benign, 1):.0%})")
+
+    def profile_lines(self) -> list[str]:
+        return [f"  {profile:<12} cases {r.n:>3}  accuracy {r.verdict_accuracy:.2f}  recall@3 {r.topic_recall:.2f}  "
+                f"breaches missed {r.unsafe}/{r.breaches}  benign over-flagged {r.over_cautious}/{r.benign}"
+                for profile, r in self.by_profile().items()]
 
     def misses(self) -> list[str]:
         lines = []

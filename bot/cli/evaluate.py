@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"ok   {result.case.id}: verdict {result.verdict}; topics {sorted(result.topics_top3)}")
     for line in report.misses():
         print(line)
+    print(report.rates())
+    print("by profile:")
+    for line in report.profile_lines():
+        print(line)
     print(report.summary())
     failed = (
         report.verdict_accuracy < args.min_verdict

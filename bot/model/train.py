@@ -37,8 +37,8 @@ from .weights import Weights
 MIN_EXAMPLES = 2  # a feature seen in fewer examples teaches nothing general
 EMBEDDING_SCALE = 0.5  # the text's unit vector counts this much beside the word features
 FOLDS = 5
-VERDICT_C = 3.0  # inverse regularisation, chosen on held-out real-world cases
-TOPIC_C = 3.0
+VERDICT_C = 1.0  # inverse regularisation, chosen on held-out real-world cases
+TOPIC_C = 1.0
 #: What a wrong answer costs when choosing thresholds: a missed breach is worse than a needless flag.
 MISS_COST = 2.0
 OVERFLAG_COST = 1.0
