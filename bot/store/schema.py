@@ -227,6 +227,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         OUTBOX,
         "CREATE INDEX outbox_due ON outbox (status, next_at)",
         OUTBOX_STEPS,
+        # Which piece of work holds a handled event's claim, so that it can take it back after a crash.
+        "ALTER TABLE handled_events ADD COLUMN holder TEXT",
     )),
 )
 

@@ -60,3 +60,12 @@ def test_the_verification_token_and_secrets_never_reach_the_file(store):
     store.outbox.accept("k", "h", {"body": body}, owner="h:1:a", expires_in=dt.timedelta(minutes=30))
     raw = store.db.execute("SELECT payload FROM outbox").fetchone()[0]
     assert "verification-token" not in raw and "xoxb-test-bot-token" not in raw
+
+
+def test_a_claim_cut_off_by_a_crash_goes_back_to_its_holder_only(store):
+    assert store.events.begin("slack:notice:CP-00001", holder="slack:trigger:1")
+    # The holder's work is tried again after a crash, before it recorded that it had the claim:
+    assert store.events.begin("slack:notice:CP-00001", holder="slack:trigger:1")
+    # Any other work (a second submission of the same form) still finds it taken.
+    assert not store.events.begin("slack:notice:CP-00001", holder="slack:trigger:2")
+    assert not store.events.begin("slack:notice:CP-00001")

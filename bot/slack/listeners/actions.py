@@ -130,6 +130,12 @@ def show_case(turn: Turn, case) -> None:
     update_notice(turn, case)
 
 
+def done_by(services: Services, ref: str, actor: Actor, status: str) -> dict | None:
+    """{"ref": ...} when the case stands at ``status`` with ``actor`` as its advisor, else None."""
+    case = _current(ref, actor, services)
+    return {"ref": case.ref} if case is not None and case.status == status and case.assignee_id == actor.id else None
+
+
 def _current(ref: str, actor: Actor, services: Services):
     try:
         return services.store.escalations.get(ref, actor)
@@ -152,7 +158,8 @@ def claim_case(turn: Turn) -> None:
         log("escalation_claimed", ref=case.ref, by=actor.id)
         return {"ref": case.ref}
 
-    outcome = turn.once("claim", claim)  # a retry of the work must not find the case "already claimed"
+    # A retry of the work cut off mid-claim finds the case claimed by this advisor: that was this claim.
+    outcome = turn.once("claim", claim, verify=lambda: done_by(turn.services, ref, actor, "claimed"))
     if "not_allowed" in outcome:
         log("refused", action="claim", ref=ref, user=actor.id)
         refuse(turn, outcome["not_allowed"])

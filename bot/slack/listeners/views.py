@@ -17,6 +17,7 @@ from .. import blocks
 from ..app import Services
 from ..notify import tell_asker
 from ..work import transient
+from .actions import done_by
 from .common import ReplyFailed, Turn, best_effort, give_answer, queued, send_to_response_url, update_notice
 from .home import publish_home
 
@@ -112,7 +113,7 @@ def announce(turn: Turn, case) -> bool:
     # One notice per case, whichever submission (a double click, Slack's retry) gets here first;
     # the claim is this work's, so its own retries carry on with it.
     key = f"slack:notice:{case.ref}"
-    if case.notice_ts or not turn.once("notice-claim", lambda: services.store.events.begin(key)):
+    if case.notice_ts or not turn.once("notice-claim", lambda: services.store.events.begin(key, holder=turn.key)):
         return True
     text, notice = blocks.escalation_notice(case)
     try:
@@ -164,7 +165,8 @@ def save_resolution(turn: Turn) -> None:
         log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
         return {"ref": case.ref}
 
-    outcome = turn.once("resolve", resolve)  # a retry of the work must not find it "already resolved"
+    # A retry of the work cut off mid-resolution finds the case resolved by this advisor: that was this one.
+    outcome = turn.once("resolve", resolve, verify=lambda: done_by(services, ref, actor, "resolved"))
     if "refused" in outcome:
         turn.client.views_update(view_id=view["id"], view=blocks.info_modal("Resolve", blocks.escape(outcome["refused"])))
         return
