@@ -1,13 +1,17 @@
 """How fast the engine loads and answers, on the shipped knowledge base and a synthetic one
 of 10,000 provisions.
 
-    python3 benchmarks/engine.py [--answers N] [--synthetic N]
+    python3 benchmarks/engine.py [--answers N] [--synthetic N] [--shapes-only]
 
 Prints load time, median and 99th-percentile time per answer, answers per second and peak
 memory (the process's maximum resident size, after loading and after answering). Targets on a 2-core
 machine: shipped base, load under 1 s, median under 5 ms, p99 under 20 ms; 10,000
 provisions, p99 under 100 ms. Each run is separate (a fresh process per base) so memory
 figures do not mix.
+
+Then the CPU time of one answer to a 40,000-character text (Slack's limit) of every awkward
+shape in ``tests/engine/shapes.py``, and of a tenth of it: the worst shape first. Target:
+well under a second each, and about ten times the tenth (linear growth).
 """
 
 from __future__ import annotations
@@ -125,6 +129,35 @@ def measure(knowledge: str | None, answers: int) -> dict:
     }
 
 
+def shapes(chars: int = 40_000) -> list[tuple[float, float, str, str]]:
+    """(CPU seconds at ``chars``, at a tenth of it, shape, mode) for every shape, worst first."""
+    sys.path.insert(0, str(REPO))
+    from canipost.engine import Engine
+    from tests.engine.shapes import SHAPES
+
+    engine = Engine.load()
+
+    def cpu(text: str, mode: str) -> float:
+        started = time.process_time()
+        engine.answer(text, mode=mode)
+        return time.process_time() - started
+
+    rows = []
+    for name, make in SHAPES.items():
+        for mode in ("check", "ask"):
+            small = min(cpu(make(chars // 10), mode) for _ in range(3))
+            rows.append((cpu(make(chars), mode), small, name, mode))
+    return sorted(rows, reverse=True)
+
+
+def report_shapes(rows: list[tuple[float, float, str, str]], chars: int = 40_000) -> None:
+    worst = rows[0]
+    print(f"worst shape at {chars:,} characters: {worst[2]} ({worst[3]}), {worst[0]:.2f} s of CPU "
+          f"({worst[0] / max(worst[1], 1e-9):.1f} times a tenth of it)")
+    for big, small, name, mode in rows:
+        print(f"  {name:28s} {mode:5s} {big * 1000:7.0f} ms  x{big / max(small, 1e-9):4.1f} of {chars // 10:,} chars")
+
+
 def run_child(knowledge: str | None, answers: int) -> dict:
     args = [sys.executable, __file__, "--child", "--answers", str(answers)]
     if knowledge:
@@ -144,16 +177,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=2000)
     parser.add_argument("--synthetic", type=int, default=10_000)
+    parser.add_argument("--shapes-only", action="store_true", help="only the 40,000-character shapes")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--knowledge", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.knowledge, args.answers)))
         return
+    if args.shapes_only:
+        report_shapes(shapes())
+        return
     report("shipped knowledge base", run_child(None, args.answers))
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_knowledge(Path(tmp), args.synthetic)
         report("synthetic knowledge base", run_child(tmp, max(args.answers // 4, 200)))
+    report_shapes(shapes())
 
 
 if __name__ == "__main__":

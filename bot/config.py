@@ -43,6 +43,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CANIPOST_ANSWER_TTL_DAYS", "7", "Days an answer given in Slack is kept so its buttons (Escalate, Helpful) work."),
     Variable("CANIPOST_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
     Variable("CANIPOST_LOG_TEXT", "0", "1 to include the full text of questions and drafts in logs (off by default)."),
+    Variable("CANIPOST_QUEUE_LIMIT", "100", "Slack requests one instance holds at once (being answered or waiting); past it, people are told it is busy."),
+    Variable("CANIPOST_ANSWER_PROCESSES", "2", "Processes working out answers (about one per CPU core)."),
     Variable("PORT", "3000", "Port of the HTTP server (`canipost serve --http`)."),
 )
 
@@ -115,6 +117,8 @@ class Settings:
     answer_ttl_days: int = 7
     log_level: str = "INFO"
     log_text: bool = False
+    queue_limit: int = 100
+    answer_processes: int = 2
     port: int = 3000
 
     @classmethod
@@ -153,6 +157,8 @@ class Settings:
             answer_ttl_days=_int(env, "CANIPOST_ANSWER_TTL_DAYS", 1, 3650),
             log_level=level,
             log_text=get("CANIPOST_LOG_TEXT") in ("1", "true", "yes", "on"),
+            queue_limit=_int(env, "CANIPOST_QUEUE_LIMIT", 1, 10_000),
+            answer_processes=_int(env, "CANIPOST_ANSWER_PROCESSES", 1, 64),
             port=_int(env, "PORT", 1, 65535),
         )
 

@@ -402,6 +402,7 @@ def run_purge(args: argparse.Namespace) -> int:
         refs = store.escalations.purge(days, actor=advisor(args))
         answers = store.answers.purge_expired(settings.answer_ttl_days)
         events = store.events.purge()
+        store.outbox.purge()
     if args.json:
         _print_json({"purged": refs, "retention_days": days, "expired_answers": answers, "old_events": events})
         return 0

@@ -107,11 +107,12 @@ class Engine:
         capacity = capacity or DEFAULT_CAPACITY
         capacity_asked = capacity
         engaged, verdict, referral = judge(capacity)
-        relevant_findings = [f for f in findings if any(f in e.findings for e in engaged)]
+        cited_findings = {id(f) for e in engaged for f in e.findings}  # a set: findings may be thousands
+        relevant_findings = [f for f in findings if id(f) in cited_findings]
         read = [f for e in engaged for f in e.findings if f.kind == "judgement" and e.contribution(capacity) != "ok"]
         # A risk no provision of this profile covers: not "ok", and not a made-up rule either
         # (judge() has already made such an answer "caution").
-        uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and f not in relevant_findings]
+        uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and id(f) not in cited_findings]
         matched = any(e.via != "reminder" and e.via != "always" for e in engaged) or bool(relevant_findings)
         # An escalating finding whose own effect is ok ("I already posted...") escalates only
         # when something else made the answer more than ok.

@@ -17,7 +17,14 @@ from ..kb.detectors import Vocabulary
 
 MAX_CHARS = 40_000  # Slack's message limit; longer text is refused, not silently cut
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\ud800-\udfff]")  # and lone surrogates: not text
+# Control characters, zero-width characters, bidirectional controls and lone surrogates (not
+# text): invisible, they can hide words from the detectors ("PRO\u200bTECTED") or show a text
+# other than the one checked.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ud800-\udfff]")
+_LINK = re.compile(r"https?://\S+|www\.\S+")
+# An address starts where no address character comes before it: tried from every position of a
+# long run of word characters, the search would be quadratic in the run.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PUNCT_FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
@@ -52,8 +59,8 @@ def fold(text: str) -> str:
     else:
         text = unicodedata.normalize("NFKC", text).translate(_PUNCT_FOLD).casefold()
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"https?://\S+|www\.\S+", " link ", text)
-    text = re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " email ", text)
+    text = _LINK.sub(" link ", text)
+    text = _EMAIL.sub(" email ", text)
     text = re.sub(r"[^\w\s]|_", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 

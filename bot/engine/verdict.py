@@ -66,7 +66,9 @@ def engage(index: Index, capacity: str, mode: str, matches: list[Match], finding
         elif (severity(ceiling), -_VIA_RANK[via]) > (severity(current.ceiling), -_VIA_RANK[current.via]):
             current.via, current.ceiling = via, ceiling
         current.score = max(current.score, score)
-        if finding is not None and finding not in current.findings:
+        # One finding engages a provision in consecutive calls, so if it is already there it is the
+        # last one (searching the whole list would be quadratic in a text with thousands of findings).
+        if finding is not None and (not current.findings or current.findings[-1] is not finding):
             current.findings.append(finding)
 
     for finding in findings:

@@ -3,9 +3,11 @@
     services = Services.open(settings)          # engine, store (and, below, Slack client, advisors)
     app = build_app(settings, services)         # slack_bolt.App, listeners registered
 
-Every request is acknowledged at once; the work (answering, Web API calls, notices) runs
-afterwards in Bolt's lazy listeners, on a pool of its own so that slow work never delays an
-acknowledgement. ``services.shutdown()`` waits for that work before the store closes.
+Every request's work is kept in the outbox (see :mod:`.work`), then the request is
+acknowledged; the work (answering, Web API calls, notices) runs afterwards on threads of its
+own, and answers are worked out in processes of their own (see :mod:`.answering`), so no
+acknowledgement ever waits on one. ``services.shutdown()`` finishes the work in hand (or
+leaves it in the outbox for the next start) before the store closes.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ import logging
 import threading
 import time
 import uuid
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import Any, Callable
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from ..config import Settings
 from ..errors import CanipostError, KnowledgeErrors
@@ -32,18 +38,21 @@ from .shapes import well_formed
 
 ADVISOR_GROUP_TTL_S = 300.0
 WEB_API_TIMEOUT_S = 10
-# The work is mostly waiting on Slack's Web API: enough threads to overlap the waits.
-WORK_THREADS = 16
+# The work is mostly waiting on Slack's Web API and on the answering processes: enough
+# threads to overlap the waits.
+WORK_THREADS = 8
+# How long, on SIGTERM, the work in hand may take to finish before the rest is left in the outbox.
+FINISH_WORK_S = 20
 
 
 class InlineExecutor(Executor):
     """Runs what is submitted at once, on the caller's thread.
 
     Bolt (with process_before_response=False) hands each listener's ack function to its
-    listener executor, then polls for the acknowledgement every 10 ms. canipost's ack
-    functions only look at the request and acknowledge, so they run on the request's own
-    thread: the acknowledgement is ready before Bolt first looks, and no thread is handed a
-    request just to wait for it. Everything slow is in lazy listeners, on the work pool.
+    listener executor, then polls for the acknowledgement every 10 ms. canipost's listeners
+    only look at the request, keep its work in the outbox and acknowledge, so they run on the
+    request's own thread: the acknowledgement is ready before Bolt first looks, and no thread
+    is handed a request just to wait for it. Everything slow happens later, in :mod:`.work`.
     """
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
@@ -55,10 +64,72 @@ class InlineExecutor(Executor):
         return future
 
 
+# Slack takes about one message a second in a channel (chat.postMessage); more is rate-limited.
+POST_INTERVAL_S = 1.0
+# A message that would wait longer than this for its turn gives its thread back and is tried
+# again when its turn comes (so one busy channel does not hold every worker).
+MAX_PACING_WAIT_S = 2.0
+
+
+class Paced(Exception):
+    """A message must wait its turn in a busy channel: try the work again after ``retry_after`` seconds."""
+
+    transient = True
+
+    def __init__(self, channel: str, retry_after: float):
+        super().__init__(f"channel {channel} is busy; next message in {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
+class ChannelPace:
+    """The next moment each channel may take another message, about a second apart."""
+
+    def __init__(self, interval: float = POST_INTERVAL_S, clock: Callable[[], float] = time.monotonic,
+                 size: int = 10_000):
+        self.interval, self.clock, self.size = interval, clock, size
+        self._next: collections.OrderedDict[str, float] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def turn(self, channel: str, max_wait: float = MAX_PACING_WAIT_S) -> float:
+        """Seconds to wait before posting to ``channel`` (the slot is then taken); raises
+        :class:`Paced` when that would be longer than ``max_wait`` (no slot taken)."""
+        with self._lock:
+            now = self.clock()
+            at = max(now, self._next.get(channel, now))
+            if at - now > max_wait:
+                raise Paced(channel, at - now)
+            self._next[channel] = at + self.interval
+            self._next.move_to_end(channel)
+            while len(self._next) > self.size:
+                self._next.popitem(last=False)
+            return at - now
+
+
+class PacedWebClient(WebClient):
+    """slack_sdk's client, posting about one message a second to each channel."""
+
+    def __init__(self, *args, pace: ChannelPace | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pace = pace or ChannelPace()
+
+    def chat_postMessage(self, *, channel: str, **kwargs):  # noqa: N802 - slack_sdk's name
+        wait = self.pace.turn(channel)
+        if wait > 0:
+            time.sleep(wait)
+        return super().chat_postMessage(channel=channel, **kwargs)
+
+
+def retry_handlers() -> list:
+    """slack_sdk's own retries: a 429 after its Retry-After, a dropped connection and a 5xx
+    after a short backoff. What still fails goes back to the work, which tries again later."""
+    return [RateLimitErrorRetryHandler(max_retry_count=2), ConnectionErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2)]
+
+
 def make_client(settings: Settings) -> WebClient:
     """The Web API client, at ``SLACK_API_URL`` (slack.com, GovSlack, a proxy or a test stand-in)."""
-    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
-                     timeout=WEB_API_TIMEOUT_S)
+    return PacedWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url,
+                          timeout=WEB_API_TIMEOUT_S, retry_handlers=retry_handlers())
 
 
 class Advisors:
@@ -137,7 +208,7 @@ class Threads:
 
 class Services:
     """What the listeners work with: settings, the engine (swapped on reload), the store,
-    the Slack client, the advisors, and the pool the slow work runs on."""
+    the Slack client, the advisors, the work in hand and the processes that answer."""
 
     def __init__(self, settings: Settings, engine, store, client: WebClient | None = None):
         self.settings = settings
@@ -146,7 +217,9 @@ class Services:
         self.client = client
         self.advisors = Advisors(settings, client)
         self.threads = Threads()
-        self.executors: list[ThreadPoolExecutor] = []
+        self.handlers: dict[str, Any] = {}  # the work each kind of request needs, by name
+        self.work = None  # the Work in hand (.work), set by build_app
+        self.pool = None  # the AnswerPool, set by build_app
         self.loaded_at = time.time()
         self._reload_lock = threading.Lock()
         self._precedents_version: tuple | None = None
@@ -189,6 +262,25 @@ class Services:
         if self.store.precedents.version() != self._precedents_version:
             self.refresh_precedents()
 
+    def answer(self, text: str, *, mode: str, profile: str, capacity: str | None) -> tuple[dict, str]:
+        """(the answer's contract dict, with finding labels; the text as answered), worked out
+        in an answering process (in this one when there is no pool)."""
+        version = self.store.precedents.version()
+        if self.pool is not None:
+            return self.pool.answer(text, mode=mode, profile=profile, capacity=capacity, precedents=version)
+        from .answering import answer_data
+
+        self.precedents_current()
+        result = self._engine.answer(text, mode=mode, profile=profile, capacity=capacity)
+        return answer_data(result), result.text
+
+    def start(self) -> None:
+        """Start the answering processes (each loads the knowledge base) and the work."""
+        if self.pool is not None:
+            self.pool.warm()
+        if self.work is not None:
+            self.work.start()
+
     def reload_knowledge(self) -> bool:
         """Load the knowledge base again and switch to it, if it is valid; else keep the old one.
 
@@ -217,6 +309,8 @@ class Services:
                 return False
             self._engine = engine
             self.loaded_at = time.time()
+            if self.pool is not None:
+                self.pool.restart()
             log("knowledge_reloaded", profile=self.settings.profile,
                 provisions=len(engine.kb.provisions_for(self.settings.profile)),
                 seconds=round(time.monotonic() - started, 3))
@@ -237,12 +331,17 @@ class Services:
             "knowledge_loaded_at": int(self.loaded_at),
             "database": database,
         }
+        if self.work is not None:
+            body["work"] = {"in_hand": self.work.pending(), "limit": self.work.limit}
         return database == "ok", body
 
     def shutdown(self) -> None:
-        """Finish the work already accepted, then close the store."""
-        for executor in self.executors:
-            executor.shutdown(wait=True)
+        """Finish the work in hand (what is left stays in the outbox for the next start), then
+        stop the answering processes and close the store."""
+        if self.work is not None:
+            self.work.stop(FINISH_WORK_S)
+        if self.pool is not None:
+            self.pool.shutdown()
         self.store.close()
         log("stopped")
 
@@ -279,14 +378,18 @@ class CheckRequest(Middleware):
 
 def build_app(settings: Settings, services: Services | None = None, *, socket_mode: bool = False) -> App:
     """The Bolt app: signed requests only (HTTP mode), listeners registered, work after the ack."""
+    from .answering import AnswerPool
     from .listeners import register_listeners
+    from .listeners.common import run_job
+    from .work import Work
 
     services = services or Services.open(settings)
     if services.client is None:
         services.client = make_client(settings)
         services.advisors.client = services.client
-    work_pool = ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="canipost-work")
-    services.executors = [work_pool]
+    services.pool = AnswerPool(settings, settings.answer_processes)
+    services.work = Work(services.store.outbox, lambda job, apology=None: run_job(services, job, apology),
+                         limit=settings.queue_limit, threads=WORK_THREADS)
     app = _quiet_token_warning(lambda: App(
         name="canipost",
         client=services.client,
@@ -304,10 +407,6 @@ def build_app(settings: Settings, services: Services | None = None, *, socket_mo
         # Slack retries what is not handled; every kind of request has a listener anyway.
         raise_error_for_unhandled_request=False,
     ))
-    # Bolt runs lazy work on the listener executor too, which here runs everything inline:
-    # the slow work gets a pool of its own, so no acknowledgement ever waits behind it.
-    app.listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(logger=app.logger, executor=work_pool)
-
     @app.middleware
     def request_id(context, next):  # noqa: A002 - Bolt's name for it
         # Lazy work runs on other threads: the id rides in the context to tag their logs.

@@ -28,6 +28,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "chat.update": "chat:write",  # answers and notices updated in place
     # Is this thread one canipost answered in? (groups:history in private channels, listed below.)
     "conversations.replies": "channels:history",
+    # Did an attempt cut short (a crash) post its message after all? (im:history for DMs, groups:history.)
+    "conversations.history": "channels:history",
     "usergroups.users.list": "usergroups:read",  # CANIPOST_ADVISORS as a user group
     "views.open": None,
     "views.update": None,

@@ -8,7 +8,8 @@ Bolt's ASGI adapter runs ``App.dispatch`` on the event loop itself; here it runs
 threads, so one request waiting for its acknowledgement does not hold up the others.
 
 Signals: SIGTERM (uvicorn) stops accepting requests and lets those in flight finish; then
-the lazy work already accepted is finished, and the store closed. SIGHUP reloads the
+the work already accepted is finished (or left in the outbox for the next start), and the
+store closed. SIGHUP reloads the
 knowledge base (an invalid one is refused and the old one kept).
 """
 
@@ -18,6 +19,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -25,9 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from slack_bolt import App
-from slack_bolt.adapter.asgi import SlackRequestHandler
 from slack_bolt.request import BoltRequest
-from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from ..config import Settings
@@ -40,37 +40,105 @@ HEALTH_PATH = "/healthz"
 # Dispatching is CPU work (acknowledgements run inline; the slow work is queued): a few threads.
 DISPATCH_THREADS = 4
 GRACEFUL_SHUTDOWN_S = 25  # within compose's 30-second stop_grace_period
+# Slack's requests are small (a 40,000-character message, escaped, with its blocks, stays well
+# under this); anything bigger is refused before it is read, let alone checked.
+MAX_BODY_BYTES = 1024 * 1024
+# A body must arrive within this: a connection that never finishes one is closed.
+BODY_TIMEOUT_S = 10
+# Connections open at once; past it, uvicorn answers 503 at once.
+MAX_CONNECTIONS = 500
+# A keep-alive connection with nothing to say is closed after this.
+KEEP_ALIVE_S = 20
 GC_THRESHOLD = 20_000  # see _tune_gc
 
 LOGGER = logging.getLogger("canipost")
 
 
-class ThreadedSlackRequestHandler(SlackRequestHandler):
-    """Bolt's ASGI handler, dispatching on a thread pool instead of the event loop."""
+class TooLarge(Exception):
+    """A request body over :data:`MAX_BODY_BYTES`."""
 
-    def __init__(self, app: App, executor: ThreadPoolExecutor, path: str = EVENTS_PATH):
-        super().__init__(app, path)
+
+class SlackDoor:
+    """Slack's endpoint: a body of bounded size, read within a deadline, before anything else
+    looks at it; then the signature (slack_sdk's verifier); then Bolt (which checks the
+    request's shape first, see :mod:`.shapes`), on a pool of threads, so one request waiting for its
+    acknowledgement does not hold up the others. Whatever is refused, signed or not, gets a 4xx
+    and one log line: never a 500, never a traceback."""
+
+    def __init__(self, app: App, executor: ThreadPoolExecutor, signing_secret: str):
+        self.app = app
         self.executor = executor
+        self.verifier = SignatureVerifier(signing_secret)
 
-    async def dispatch(self, request) -> Any:
-        body = await request.get_raw_body()
-        query, headers = request.query_string, request.get_headers()
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["method"] != "POST":
+            await _json(send, 405, {"error": "method not allowed"}, {"allow": "POST"})
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            await self._refuse(send, 413, "the body is larger than a Slack request can be", bytes=int(declared))
+            return
+        try:
+            raw = await asyncio.wait_for(_read_body(receive), BODY_TIMEOUT_S)
+        except TooLarge:
+            await self._refuse(send, 413, "the body is larger than a Slack request can be")
+            return
+        except asyncio.TimeoutError:
+            await self._refuse(send, 408, f"the body did not arrive within {BODY_TIMEOUT_S} seconds")
+            return
+        except ConnectionError:
+            return  # the client went away
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            await self._refuse(send, 400, "the body is not UTF-8")
+            return
+        if not self.verifier.is_valid_request(body, headers):
+            await self._refuse(send, 401, "the request is not signed with the app's signing secret, or is stale")
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self._dispatch, body, query, headers)
+        try:
+            response = await loop.run_in_executor(self.executor, self._dispatch, body, query, headers)
+        except Exception as exc:  # noqa: BLE001 - a body Bolt cannot read (signed or not)
+            await self._refuse(send, 400, "the request could not be read", error=type(exc).__name__)
+            return
+        raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, values in response.headers.items()
+                       for v in (values if isinstance(values, (list, tuple)) else [values])]
+        payload = (response.body or "").encode("utf-8")
+        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": payload})
 
     def _dispatch(self, body: str, query: str, headers: dict) -> Any:
         with request_scope():
-            try:
-                request = BoltRequest(body=body, query=query, headers=headers)
-                if not isinstance(request.body, dict):
-                    raise ValueError("not a JSON object")
-            except Exception:  # noqa: BLE001 - whatever Bolt could not parse
-                # Bolt parses the body before checking its signature: a body no Slack request
-                # has (broken JSON, JSON that is not an object) is refused here, 401 unless
-                # Slack signed it (then 400).
-                signed = SignatureVerifier(self.app._signing_secret).is_valid_request(body, headers)
-                return BoltResponse(status=400 if signed else 401, body="")
+            # A body Bolt cannot parse (broken JSON), or JSON that is not an object, raises here:
+            # the door refuses it with 400. The shape of the rest is checked by Bolt middleware
+            # (app.CheckRequest, with :mod:`.shapes`).
+            request = BoltRequest(body=body, query=query, headers=headers)
+            if not isinstance(request.body, dict):
+                raise ValueError("not a JSON object")
             return self.app.dispatch(request)
+
+    @staticmethod
+    async def _refuse(send, status: int, reason: str, **fields) -> None:
+        log("request_refused", level=logging.WARNING, status=status, reason=reason, **fields)
+        await _json(send, status, {"error": reason}, {"connection": "close"})
+
+
+async def _read_body(receive) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("client disconnected")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 class Server:
@@ -83,7 +151,8 @@ class Server:
         self.services = services
         self.status = status
         self.dispatch_pool = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="canipost-http")
-        self.slack = ThreadedSlackRequestHandler(app, self.dispatch_pool) if app is not None else None
+        self.slack = (SlackDoor(app, self.dispatch_pool, services.settings.slack_signing_secret)
+                      if app is not None else None)
         self.on_startup = on_startup
         self.on_shutdown = on_shutdown
 
@@ -106,6 +175,9 @@ class Server:
         ok, body = await asyncio.get_running_loop().run_in_executor(self.dispatch_pool, self.services.health)
         if self.status is not None:
             body.update(self.status())
+            # In Socket Mode, a service without its connection to Slack answers nobody: unhealthy.
+            if body.get("socket_connected") is False:
+                ok, body["status"] = False, "not connected to Slack"
         await _json(send, 200 if ok else 503, body, head=scope["method"] == "HEAD")
 
     async def _lifespan(self, receive, send) -> None:
@@ -115,6 +187,10 @@ class Server:
                 try:
                     for hook in self.on_startup:
                         await asyncio.to_thread(hook)
+                except CanipostError as exc:  # a reason to show as it is (a refused token, say)
+                    log("startup_failed", level=logging.ERROR, error=str(exc))
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 except Exception as exc:  # noqa: BLE001 - reported to uvicorn, which exits
                     LOGGER.error("startup_failed", exc_info=True)
                     await send({"type": "lifespan.startup.failed", "message": str(exc)})
@@ -127,7 +203,7 @@ class Server:
 
     def shutdown(self) -> None:
         """After uvicorn has let the requests in flight finish: stop taking work, finish the
-        lazy work already accepted, close the store."""
+        work already accepted, close the store."""
         log("stopping")
         for hook in self.on_shutdown:
             try:
@@ -155,43 +231,36 @@ def serve(settings: Settings, *, http: bool = False, host: str = "0.0.0.0", port
     socket_mode = bool(settings.slack_app_token) and not http
     services = Services.open(settings)
     app = build_app(settings, services, socket_mode=socket_mode)
-    on_startup: tuple[Callable[[], None], ...] = ()
+    on_startup: tuple[Callable[[], None], ...] = (services.start,)
     on_shutdown: tuple[Callable[[], None], ...] = ()
+    exit_status = {"code": 0}
+    link = None
     if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from .socket_link import SocketLink
 
-        handler = SocketModeHandler(app, app_token=settings.slack_app_token)
+        def refused(reason: str) -> None:
+            # Trying again would not help: stop, saying why (the exit status says it too).
+            log("socket_mode_refused", level=logging.ERROR, error=reason)
+            exit_status["code"] = 3
+            os.kill(os.getpid(), signal.SIGTERM)
 
-        def connect() -> None:
-            # A refused token fails here, and stops the service: retrying would not help. A
-            # network that drops the connection is retried by the client, every 10 seconds.
-            try:
-                handler.connect()
-            except Exception as exc:
-                raise CanipostError(f"could not connect to Slack in Socket Mode: {exc}") from None
-            if handler.client.is_connected():
-                log("socket_mode_connected")
-            else:
-                log("socket_mode_not_connected", level=logging.WARNING, retry="every 10 seconds")
-
-        on_startup, on_shutdown = (connect,), (handler.close,)
+        link = SocketLink(app, settings.slack_app_token, on_refused=refused)
+        on_startup, on_shutdown = on_startup + (link.start,), (link.close,)
 
     def status() -> dict[str, Any]:
-        # Informational: a dropped connection is retried, and restarting would not help it.
-        if not socket_mode:
-            return {"mode": "http"}
-        return {"mode": "socket", "socket_connected": handler.client.is_connected()}
+        return {"mode": "http"} if link is None else link.status()
 
     server = Server(services, None if socket_mode else app, on_startup=on_startup, on_shutdown=on_shutdown,
                     status=status)
     _tune_gc()
-    _handle_signals(services)
+    _handle_signals(services, exit_status)
     port = port or settings.port
     log("serving", mode="socket" if socket_mode else "http", host=host, port=port, profile=settings.profile,
         provisions=len(services.engine.kb.provisions_for(settings.profile)), api_url=settings.slack_api_url,
         events=None if socket_mode else EVENTS_PATH)
     uvicorn.run(server, host=host, port=port, log_config=None, access_log=False, lifespan="on",
-                http="httptools", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False)
+                http="httptools", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S, server_header=False,
+                limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=KEEP_ALIVE_S)
     return 0
 
 
@@ -206,7 +275,7 @@ def _tune_gc() -> None:
     gc.set_threshold(GC_THRESHOLD, 20, 20)
 
 
-def _handle_signals(services: Services) -> None:
+def _handle_signals(services: Services, exit_status: dict[str, int]) -> None:
     def reload_and_refreeze() -> None:
         if services.reload_knowledge():
             gc.unfreeze()  # let the old engine go
@@ -220,8 +289,9 @@ def _handle_signals(services: Services) -> None:
 
     def stopped(signum, frame) -> None:
         # uvicorn handles SIGTERM itself, then raises it again once it has shut down, to
-        # whatever handler was there before: this one, so that a clean stop exits with 0.
-        sys.exit(0)
+        # whatever handler was there before: this one, so that a clean stop exits with 0 (or
+        # with 3 when the stop was Slack refusing the token).
+        sys.exit(exit_status["code"])
 
     signal.signal(signal.SIGHUP, reload)
     signal.signal(signal.SIGTERM, stopped)

@@ -33,12 +33,17 @@ SHAPE: dict[str, Any] = {
 #: Request kind -> the fields it cannot do without (Bolt reads them before any listener).
 REQUIRED = {"event_callback": ("event",), "block_actions": ("actions", "user"), "interactive_message": ("actions",),
             "view_submission": ("view", "user"), "view_closed": ("view",)}
+#: A slash command's work is done after the acknowledgement, from what it carries: without these
+#: it could be neither answered nor told why.
+COMMAND_FIELDS = ("user_id", "trigger_id", "response_url")
 
 
 def well_formed(body: Mapping[str, Any]) -> bool:
     """Whether ``body`` (a parsed request) has the types Slack gives every field canipost reads."""
     if not _fits(body, SHAPE):
         return False
+    if body.get("command"):
+        return all(body.get(name) for name in COMMAND_FIELDS)
     required = REQUIRED.get(body.get("type") if isinstance(body.get("type"), str) else "", ())
     return all(isinstance(body.get(name), (dict, list)) and body.get(name) for name in required)
 

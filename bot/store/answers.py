@@ -55,7 +55,8 @@ class AnswerLog:
         for _ in range(5):
             row["id"] = secrets.token_urlsafe(9)
             try:
-                with self.database.write() as db:
+                # Not waiting for the disk: after a power cut the answer's buttons ask to ask again.
+                with self.database.write(durable=False) as db:
                     db["answers"].insert(row)
                 return row["id"]
             except sqlite3.IntegrityError:

@@ -136,23 +136,37 @@ class Database:
         return scrub(text, self._secrets, SECRET_REMOVED) if text else text
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction: everything in the block is committed together, or not at all."""
+    def write(self, durable: bool = True) -> Iterator[sqlite_utils.Database]:
+        """A write transaction: everything in the block is committed together, or not at all.
+
+        ``durable=False`` is for bookkeeping that may be redone (how far a piece of work got):
+        committed without waiting for the disk (``synchronous=NORMAL``), it survives the process
+        dying but not a power cut, and costs a hundredth of a durable commit (about 4 ms here).
+        """
         with self.lock:
-            self._retry(lambda: self.db.conn.execute("BEGIN IMMEDIATE"))
+            if not durable:
+                self.db.conn.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield self.db
+                yield from self._transaction()
+            finally:
+                if not durable:
+                    self.db.conn.execute("PRAGMA synchronous = FULL")
+
+    def _transaction(self) -> Iterator[sqlite_utils.Database]:
+        self._retry(lambda: self.db.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self.db
+        except BaseException as exc:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+            raise self._unsaved(exc) from None
+        else:
+            try:
+                self.db.conn.execute("COMMIT")
             except BaseException as exc:
                 if self.db.conn.in_transaction:
                     self.db.conn.execute("ROLLBACK")
                 raise self._unsaved(exc) from None
-            else:
-                try:
-                    self.db.conn.execute("COMMIT")
-                except BaseException as exc:
-                    if self.db.conn.in_transaction:
-                        self.db.conn.execute("ROLLBACK")
-                    raise self._unsaved(exc) from None
 
     def _unsaved(self, exc: BaseException) -> BaseException:
         """A write the disk refused (full, or failing) as a message a person can act on; others as they are."""

@@ -20,18 +20,23 @@ class HandledEvents:
     def __init__(self, database: Database):
         self.database = database
 
-    def begin(self, key: str, now: dt.datetime | None = None) -> bool:
-        """True if this delivery handles ``key`` (it is now marked in progress)."""
+    def begin(self, key: str, now: dt.datetime | None = None, holder: str | None = None) -> bool:
+        """True if this delivery handles ``key`` (it is now marked in progress). A ``holder`` (a
+        piece of work in the outbox) that claimed the key before, and was cut off by a crash
+        before it could finish, gets its own claim back."""
         moment = now or self.database.clock()
         stamp = timestamp(moment)
         with self.database.write() as db:
-            row = db.execute("SELECT status, started_at FROM handled_events WHERE key = ?", [key]).fetchone()
+            row = db.execute("SELECT status, started_at, holder FROM handled_events WHERE key = ?", [key]).fetchone()
             if row is None:
-                db.execute("INSERT INTO handled_events (key, status, started_at) VALUES (?, 'in-progress', ?)", [key, stamp])
+                db.execute("INSERT INTO handled_events (key, status, started_at, holder) VALUES (?, 'in-progress', ?, ?)",
+                           [key, stamp, holder])
                 return True
-            status, started_at = row
+            status, started_at, held_by = row
+            if status == "in-progress" and holder is not None and held_by == holder:
+                return True
             if status == "in-progress" and started_at < timestamp(moment - STALE_AFTER):
-                db.execute("UPDATE handled_events SET started_at = ? WHERE key = ?", [stamp, key])
+                db.execute("UPDATE handled_events SET started_at = ?, holder = ? WHERE key = ?", [stamp, holder, key])
                 return True
             return False
 

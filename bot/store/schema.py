@@ -161,6 +161,32 @@ CREATE TABLE precedents (
     marked_by_name TEXT
 )"""
 
+OUTBOX = """
+CREATE TABLE outbox (
+    key TEXT PRIMARY KEY,
+    handler TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed', 'expired')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    next_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    owner TEXT,
+    lease_until TEXT,
+    finished_at TEXT,
+    last_error TEXT
+)"""
+
+OUTBOX_STEPS = """
+CREATE TABLE outbox_steps (
+    key TEXT NOT NULL REFERENCES outbox(key),
+    step TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('started', 'done')),
+    result TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (key, step)
+)"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("escalations and the audit trail", _script(
         ESCALATIONS,
@@ -196,6 +222,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         # (the Home tab, another notice) can bring it up to date.
         "ALTER TABLE escalations ADD COLUMN notice_channel TEXT",
         "ALTER TABLE escalations ADD COLUMN notice_ts TEXT",
+    )),
+    Migration("the outbox: work acknowledged in Slack, kept until it is delivered", _script(
+        OUTBOX,
+        "CREATE INDEX outbox_due ON outbox (status, next_at)",
+        OUTBOX_STEPS,
+        # Which piece of work holds a handled event's claim, so that it can take it back after a crash.
+        "ALTER TABLE handled_events ADD COLUMN holder TEXT",
     )),
 )
 

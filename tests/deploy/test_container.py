@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import sysconfig
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -219,10 +220,11 @@ def test_smoke_against_a_local_server(tmp_path):
     """The smoke test's own checks, against `canipost serve --http` on this machine (no Docker)."""
     if importlib.util.find_spec("canipost.slack") is None or importlib.util.find_spec("canipost.slack.server") is None:
         pytest.skip("the Slack server (canipost.slack.server) is not in this build yet")
-    serve = shutil.which("canipost") or ""
-    env = smoke_env() | {"CANIPOST": serve, "TMPDIR": str(tmp_path)}
-    if not serve:
-        pytest.skip("the canipost command is not on PATH")
+    # The command installed beside the interpreter running the tests, never one found on PATH.
+    serve = Path(sysconfig.get_path("scripts")) / "canipost"
+    if not serve.exists():
+        pytest.skip(f"the canipost command is not installed beside {sys.executable}")
+    env = smoke_env() | {"CANIPOST": str(serve), "TMPDIR": str(tmp_path)}
     result = subprocess.run(["bash", str(SMOKE), "--local"], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke: passed (local)" in result.stdout

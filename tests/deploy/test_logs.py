@@ -239,6 +239,7 @@ def served(tmp_path, capture):
                           SLACK_APP_TOKEN="", **env)
         services = Services.open(config)
         server = Server(services, build_app(config, services))
+        services.start()  # what the server's start-up (ASGI lifespan) does
         started.append((server, slack))
         return server, lines, slack
 

@@ -69,6 +69,17 @@ class RunningApp:
         except urllib.error.HTTPError as exc:
             return exc.code, json.loads(exc.read() or b"{}")
 
+    def first_health(self, timeout: float = 20) -> tuple[int, dict]:
+        """The health check's first answer, whatever it is (the server may still be starting)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.health()
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"canipost serve never answered /healthz:\n{self.log_text()[-3000:]}")
+                time.sleep(0.1)
+
     def wait_healthy(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
         while True:

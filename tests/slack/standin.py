@@ -63,6 +63,7 @@ class Rule:
     status: int = 200
     delay: float = 0.0
     times: int | None = 1
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class StandIn:
@@ -70,6 +71,10 @@ class StandIn:
         self.calls: list[Call] = []
         self.rules: list[Rule] = []
         self.group_members: dict[str, list[str]] = {}
+        # Messages posted, by channel, as conversations.history and .replies give them back.
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        # What apps.connections.open hands out (a Socket Mode stand-in's address; by default, nowhere).
+        self.socket_url = "ws://127.0.0.1:9/link/?ticket="
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
@@ -102,8 +107,8 @@ class StandIn:
     # -- telling it what to do ---------------------------------------------------------------
 
     def fail(self, method: str, when: Callable[[Call], bool] = lambda call: True, error: str = "internal_error",
-             status: int = 200, times: int | None = 1) -> Rule:
-        rule = Rule(method, when, error=error, status=status, times=times)
+             status: int = 200, times: int | None = 1, headers: dict[str, str] | None = None) -> Rule:
+        rule = Rule(method, when, error=error, status=status, times=times, headers=headers or {})
         with self.lock:
             self.rules.append(rule)
         return rule
@@ -162,6 +167,8 @@ class StandIn:
             self.calls.append(call)
         payload = json.dumps(call.response).encode()
         request.send_response(call.status)
+        for name, value in (rule.headers if rule else {}).items():
+            request.send_header(name, value)
         request.send_header("Content-Type", "application/json; charset=utf-8")
         request.send_header("Content-Length", str(len(payload)))
         request.end_headers()
@@ -184,8 +191,20 @@ class StandIn:
                     "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ts):06d}"
-            return {"ok": True, "channel": body.get("channel"), "ts": ts,
-                    "message": {"ts": ts, "text": body.get("text"), "bot_id": BOT_ID, "user": BOT_USER}}
+            message = {"ts": ts, "text": body.get("text"), "bot_id": BOT_ID, "user": BOT_USER,
+                       "thread_ts": body.get("thread_ts")}
+            metadata = body.get("metadata")
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            if metadata:
+                message["metadata"] = metadata
+            with self.lock:
+                self.messages.setdefault(body.get("channel"), []).append(message)
+            return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.history":
+            with self.lock:
+                found = list(self.messages.get(body.get("channel"), []))
+            return {"ok": True, "messages": found[::-1], "has_more": False}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": body.get("text")}
         if method == "chat.postEphemeral":
@@ -196,10 +215,12 @@ class StandIn:
         if method == "usergroups.users.list":
             return {"ok": True, "users": self.group_members.get(body.get("usergroup"), [])}
         if method == "conversations.replies":
-            return {"ok": True, "messages": [{"ts": body.get("ts"), "user": "U0SOMEONE", "text": "hello"}],
+            with self.lock:
+                replies = [m for m in self.messages.get(body.get("channel"), []) if m.get("thread_ts") == body.get("ts")]
+            return {"ok": True, "messages": [{"ts": body.get("ts"), "user": "U0SOMEONE", "text": "hello"}] + replies,
                     "has_more": False}
         if method == "apps.connections.open":
-            return {"ok": True, "url": "ws://127.0.0.1:9/link/?ticket=test"}
+            return {"ok": True, "url": self.socket_url + f"t{next(self._ts)}"}
         return {"ok": True}
 
 

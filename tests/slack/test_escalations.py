@@ -47,10 +47,11 @@ def escalate(slack, standin, app, asker, text=SERIOUS, **values):
     assert reply.status == 200 and reply.json()["response_action"] == "update"
     notice = standin.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("channel") == ADVISORS_CHANNEL
                               and asker in c.raw, mark=mark)[0]
-    case = app.wait_rows("SELECT * FROM escalations WHERE asker_id = ?", (asker,))[0]
-    # The last steps: the asker's confirmation, and the answer marked as escalated.
+    # The last steps: the asker's confirmation, and the answer marked as escalated; the case is
+    # read after them, so that it shows where its notice was posted.
     standin.wait_for(lambda c: c.method == "views.update" and c.body.get("view_id") == view["id"], mark=mark)
     standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("channel") == channel, mark=mark)
+    case = app.wait_rows("SELECT * FROM escalations WHERE asker_id = ?", (asker,))[0]
     return case, notice, view, channel, answer, mark
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,9 @@ def env(tmp_path):
 
 
 def canipost(env, *args, stdin=None):
-    # Run from the test's own directory, so no .env file of the project's is read.
-    return subprocess.run(["canipost", *args], env=env, capture_output=True, text=True, input=stdin,
+    # Run from the test's own directory, so no .env file of the project's is read; through the
+    # interpreter running the tests, never whatever `canipost` happens to be on PATH.
+    return subprocess.run([sys.executable, "-m", "canipost", *args], env=env, capture_output=True, text=True, input=stdin,
                           cwd=Path(env["CANIPOST_DB"]).parent.parent, timeout=120)
 
 

@@ -29,7 +29,7 @@ def test_plain_tables_with_declared_foreign_keys(store, db_path):
     store.close()
     db = sqlite_utils.Database(db_path)  # as an analyst would open it
     assert {"escalations", "escalation_provisions", "comments", "audit", "answers", "feedback", "handled_events",
-            "precedents", "schema_migrations"} <= set(db.table_names())
+            "precedents", "outbox", "outbox_steps", "schema_migrations"} <= set(db.table_names())
     declared = {(t, fk.column, fk.other_table, fk.other_column) for t in db.table_names() for fk in db[t].foreign_keys}
     assert declared == {
         ("escalation_provisions", "escalation_id", "escalations", "id"),
@@ -37,6 +37,7 @@ def test_plain_tables_with_declared_foreign_keys(store, db_path):
         ("audit", "escalation_id", "escalations", "id"),
         ("precedents", "escalation_id", "escalations", "id"),
         ("feedback", "answer_id", "answers", "id"),
+        ("outbox_steps", "key", "outbox", "key"),
     }
     assert "ref" in db["escalations"].columns_dict and "status" in db["escalations"].columns_dict
 

@@ -1,7 +1,7 @@
 """Listeners, one module per kind of request Slack sends.
 
-Each acknowledges at once and does its work in a lazy listener (see :func:`common.lazy`):
-once per delivery, whatever Slack retries.
+Each keeps its request's work in the outbox and acknowledges at once (see
+:func:`common.queued`); the work is done afterwards, once, whatever Slack retries.
 """
 
 from __future__ import annotations

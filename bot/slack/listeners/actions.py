@@ -14,7 +14,7 @@ from ...logs import log
 from ...store import Actor, InvalidTransition, NotAllowed, NotFound
 from .. import blocks
 from ..app import Services
-from .common import Turn, ack_now, give_answer, lazy, update_notice
+from .common import Turn, give_answer, queued, update_notice
 from .home import publish_home
 
 CAPACITY_ACTION = re.compile("^" + re.escape(blocks.ACTION_CAPACITY_PREFIX) + "(official|professional|personal)$")
@@ -22,12 +22,12 @@ FEEDBACK_ACTION = re.compile("^" + re.escape(blocks.ACTION_FEEDBACK_PREFIX) + "(
 
 
 def register(app, services: Services) -> None:
-    app.action(blocks.ACTION_ESCALATE)(ack=ack_now, lazy=[lazy(services, open_escalation)])
-    app.action(blocks.ACTION_MORE)(ack=ack_now, lazy=[lazy(services, show_more)])
-    app.action(CAPACITY_ACTION)(ack=ack_now, lazy=[lazy(services, choose_capacity)])
-    app.action(FEEDBACK_ACTION)(ack=ack_now, lazy=[lazy(services, give_feedback)])
-    app.action(blocks.ACTION_CLAIM)(ack=ack_now, lazy=[lazy(services, claim_case)])
-    app.action(blocks.ACTION_RESOLVE)(ack=ack_now, lazy=[lazy(services, open_resolution)])
+    app.action(blocks.ACTION_ESCALATE)(queued(services, open_escalation))
+    app.action(blocks.ACTION_MORE)(queued(services, show_more))
+    app.action(CAPACITY_ACTION)(queued(services, choose_capacity))
+    app.action(FEEDBACK_ACTION)(queued(services, give_feedback))
+    app.action(blocks.ACTION_CLAIM)(queued(services, claim_case))
+    app.action(blocks.ACTION_RESOLVE)(queued(services, open_resolution))
 
 
 # -- answers ------------------------------------------------------------------------------
@@ -85,11 +85,15 @@ def give_feedback(turn: Turn) -> None:
         return
     choice = FEEDBACK_ACTION.match(turn.action["action_id"]).group(1)
     answer = logged.answer
-    turn.services.store.feedback.record(
-        choice == "helpful", logged.text, answer.get("verdict"),
-        [p.get("id") for p in answer.get("provisions") or []], logged.profile, turn.user_id or None,
-        answer_id=logged.id, findings=answer.get("findings"))
-    log("feedback", helpful=choice == "helpful", answer_id=logged.id, verdict=answer.get("verdict"))
+
+    def record() -> None:
+        turn.services.store.feedback.record(
+            choice == "helpful", logged.text, answer.get("verdict"),
+            [p.get("id") for p in answer.get("provisions") or []], logged.profile, turn.user_id or None,
+            answer_id=logged.id, findings=answer.get("findings"))
+        log("feedback", helpful=choice == "helpful", answer_id=logged.id, verdict=answer.get("verdict"))
+
+    turn.once("feedback", record)
     container = turn.body.get("container") or {}
     private = container.get("is_ephemeral") or str(container.get("channel_id", "")).startswith("D")
     if private:
@@ -126,6 +130,12 @@ def show_case(turn: Turn, case) -> None:
     update_notice(turn, case)
 
 
+def done_by(services: Services, ref: str, actor: Actor, status: str) -> dict | None:
+    """{"ref": ...} when the case stands at ``status`` with ``actor`` as its advisor, else None."""
+    case = _current(ref, actor, services)
+    return {"ref": case.ref} if case is not None and case.status == status and case.assignee_id == actor.id else None
+
+
 def _current(ref: str, actor: Actor, services: Services):
     try:
         return services.store.escalations.get(ref, actor)
@@ -136,21 +146,32 @@ def _current(ref: str, actor: Actor, services: Services):
 def claim_case(turn: Turn) -> None:
     ref = turn.action.get("value") or ""
     actor = turn.actor()
-    try:
-        case = turn.services.store.escalations.claim(ref, actor)
-    except NotAllowed as exc:
+    escalations = turn.services.store.escalations
+
+    def claim() -> dict:
+        try:
+            case = escalations.claim(ref, actor)
+        except NotAllowed as exc:
+            return {"not_allowed": str(exc)}
+        except (InvalidTransition, NotFound) as exc:
+            return {"refused": str(exc)}
+        log("escalation_claimed", ref=case.ref, by=actor.id)
+        return {"ref": case.ref}
+
+    # A retry of the work cut off mid-claim finds the case claimed by this advisor: that was this claim.
+    outcome = turn.once("claim", claim, verify=lambda: done_by(turn.services, ref, actor, "claimed"))
+    if "not_allowed" in outcome:
         log("refused", action="claim", ref=ref, user=actor.id)
-        refuse(turn, str(exc))
+        refuse(turn, outcome["not_allowed"])
         return
-    except (InvalidTransition, NotFound) as exc:
-        refuse(turn, str(exc))
+    if "refused" in outcome:
+        refuse(turn, outcome["refused"])
         # The message may be out of date (the case moved on elsewhere): show where it stands.
         current = _current(ref, actor, turn.services)
         if current is not None:
             show_case(turn, current)
         return
-    log("escalation_claimed", ref=case.ref, by=actor.id)
-    show_case(turn, case)
+    show_case(turn, escalations.get(outcome["ref"], actor))
 
 
 def open_resolution(turn: Turn) -> None:

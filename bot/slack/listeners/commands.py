@@ -15,7 +15,7 @@ from ...contract import CAPACITIES
 from .. import blocks
 from ..app import Services
 from ..manifest import COMMAND
-from .common import Turn, give_answer, lazy
+from .common import Turn, give_answer, queued
 
 HELP_WORDS = {"help", "--help", "-h", "?", "-?"}
 # Phones and Macs turn a typed "--" into a dash; a flag is still a flag.
@@ -49,7 +49,7 @@ def parse(raw: str) -> Parsed:
 
 
 def register(app, services: Services) -> None:
-    app.command(COMMAND)(ack=acknowledge, lazy=[lazy(services, run_command, relevant=_has_work)])
+    app.command(COMMAND)(queued(services, run_command, acknowledge=acknowledge, wanted=_has_work))
 
 
 def acknowledge(ack, command) -> None:
@@ -64,8 +64,8 @@ def acknowledge(ack, command) -> None:
         ack()
 
 
-def _has_work(turn: Turn) -> bool:
-    return parse(turn.body.get("text") or "").kind in ("check", "modal")
+def _has_work(body) -> bool:
+    return parse(body.get("text") or "").kind in ("check", "modal")
 
 
 def run_command(turn: Turn) -> None:

@@ -1,8 +1,8 @@
 """Events API: mentions, direct messages, replies in canipost's threads, the Home tab.
 
-Every event is acknowledged at once. Messages canipost has nothing to do with (top-level
-channel chatter, edits, other bots) are acknowledged by a listener with no work at all, so
-they cost neither a thread nor a database write.
+Every event's work is kept in the outbox, then the event acknowledged. Messages canipost has
+nothing to do with (top-level channel chatter, edits, other bots) are acknowledged by a
+listener with no work at all, so they cost neither a thread nor a database write.
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ from slack_sdk.errors import SlackApiError
 from ...logs import log
 from .. import blocks
 from ..app import Services
-from .common import Turn, ack_now, give_answer, lazy
+from .common import Turn, ack_now, give_answer, queued
 from .home import publish_home
 
 ANSWERED_SUBTYPES = (None, "file_share", "thread_broadcast")
 
 
 def register(app, services: Services) -> None:
-    app.event("app_mention")(ack=ack_now, lazy=[lazy(services, answer_mention)])
+    app.event("app_mention")(queued(services, answer_mention))
     app.event("message", matchers=[_not_for_us])(ack_now)
-    app.event("message")(ack=ack_now, lazy=[lazy(services, answer_message, relevant=_in_our_conversation)])
-    app.event("app_home_opened")(ack=ack_now, lazy=[lazy(services, show_home, relevant=_home_tab)])
+    app.event("message")(queued(services, answer_message, relevant=_in_our_conversation))
+    app.event("app_home_opened")(queued(services, show_home, wanted=_home_tab))
 
 
 def _wanted(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
@@ -94,14 +94,13 @@ def answer_message(turn: Turn) -> None:
 def _reply(turn: Turn, channel: str, thread: str | None, text: str, source: str) -> None:
     given = give_answer(turn, text, mode="ask", capacity=None, source=source) if text.strip() else None
     fallback, message_blocks = (given.text, given.blocks) if given else blocks.help_blocks()
-    turn.client.chat_postMessage(channel=channel, thread_ts=thread, text=fallback, blocks=message_blocks,
-                                 unfurl_links=False, unfurl_media=False)
+    turn.post("reply", channel, thread, fallback, message_blocks)
     if given:
         given.delivered()
 
 
-def _home_tab(turn: Turn) -> bool:
-    return turn.event.get("tab", "home") == "home"  # not the Messages tab
+def _home_tab(body) -> bool:
+    return (body.get("event") or {}).get("tab", "home") == "home"  # not the Messages tab
 
 
 def show_home(turn: Turn) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from .. import blocks
 from ..app import Services
 from ..manifest import SHORTCUT_CALLBACK_ID
-from .common import Turn, ack_now, give_answer, lazy
+from .common import Turn, give_answer, queued
 
 
 def register(app, services: Services) -> None:
-    app.shortcut(SHORTCUT_CALLBACK_ID)(ack=ack_now, lazy=[lazy(services, check_message)])
+    app.shortcut(SHORTCUT_CALLBACK_ID)(queued(services, check_message))
 
 
 def check_message(turn: Turn) -> None:

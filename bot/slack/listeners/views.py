@@ -16,27 +16,25 @@ from ...store import Actor
 from .. import blocks
 from ..app import Services
 from ..notify import tell_asker
-from .common import ReplyFailed, Turn, best_effort, give_answer, lazy, send_to_response_url, update_notice
+from ..work import transient
+from .actions import done_by
+from .common import ReplyFailed, Turn, best_effort, give_answer, queued, send_to_response_url, update_notice
 from .home import publish_home
 
 
 def register(app, services: Services) -> None:
-    app.view(blocks.VIEW_CHECK)(ack=_close, lazy=[lazy(services, check_draft)])
-    app.view(blocks.VIEW_ESCALATE)(ack=_sending, lazy=[lazy(services, send_escalation)])
-    app.view(blocks.VIEW_RESOLVE)(ack=_saving, lazy=[lazy(services, save_resolution)])
+    app.view(blocks.VIEW_CHECK)(queued(services, check_draft))
+    app.view(blocks.VIEW_ESCALATE)(queued(services, send_escalation, acknowledge=_sending))
+    app.view(blocks.VIEW_RESOLVE)(queued(services, save_resolution, acknowledge=_saving))
 
 
-def _close(ack) -> None:
-    ack()
-
-
-def _sending(ack) -> None:
+def _sending(ack, body) -> None:
     ack(response_action="update", view=blocks.info_modal("Escalate", ":hourglass_flowing_sand: Sending it to the "
                                                                      "ethics advisors\u2026"))
 
 
-def _saving(ack, view) -> None:
-    ref = blocks.read_metadata(view).get("ref", "")
+def _saving(ack, body) -> None:
+    ref = blocks.read_metadata(body.get("view") or {}).get("ref", "")
     saving = blocks.info_modal(f"Resolve {ref}"[:24], ":hourglass_flowing_sand: Saving\u2026")
     ack(response_action="update", view=saving)
 
@@ -52,13 +50,19 @@ def check_draft(turn: Turn) -> None:
     draft = blocks.submitted(view, blocks.INPUT_DRAFT) or ""
     capacity = blocks.submitted(view, blocks.INPUT_CAPACITY)
     given = give_answer(turn, draft, mode="check", capacity=capacity, source="modal", channel=meta.get("c"))
-    try:
-        send_to_response_url(meta.get("r"), given.text, given.blocks)
-    except (ReplyFailed, OSError) as exc:
-        # The command's response URL lasts 30 minutes; after that, a direct message.
-        log("reply_moved_to_dm", reason=str(exc))
-        turn.client.chat_postMessage(channel=turn.user_id, text=given.text, blocks=given.blocks,
-                                     unfurl_links=False, unfurl_media=False)
+
+    def deliver() -> str:
+        try:
+            send_to_response_url(meta.get("r"), given.text, given.blocks)
+            return "response_url"
+        except (ReplyFailed, OSError) as exc:
+            # The command's response URL lasts 30 minutes; after that, a direct message.
+            log("reply_moved_to_dm", reason=str(exc))
+            turn.client.chat_postMessage(channel=turn.user_id, text=given.text, blocks=given.blocks,
+                                         unfurl_links=False, unfurl_media=False)
+            return "dm"
+
+    turn.once("respond", deliver)
     given.delivered()
 
 
@@ -94,26 +98,34 @@ def send_escalation(turn: Turn) -> None:
 
 
 def announce(turn: Turn, case) -> bool:
-    """Post the case to the advisors' channel, once, however often this is called."""
+    """Post the case to the advisors' channel, once, however often this is called.
+
+    A failure that may pass (Slack rate-limited or unreachable) is raised, so the work is tried
+    again until the advisors have heard of the case; one that will not (the app is not in the
+    channel, say) is logged: the case is still in their queue.
+    """
     services = turn.services
     channel = services.settings.advisors_channel
     if not channel:
         log("escalation_not_announced", level=logging.WARNING, ref=case.ref,
             reason="CANIPOST_ADVISORS_CHANNEL is not set")
         return False
+    # One notice per case, whichever submission (a double click, Slack's retry) gets here first;
+    # the claim is this work's, so its own retries carry on with it.
     key = f"slack:notice:{case.ref}"
-    if not services.store.events.begin(key):
+    if case.notice_ts or not turn.once("notice-claim", lambda: services.store.events.begin(key, holder=turn.key)):
         return True
     text, notice = blocks.escalation_notice(case)
     try:
-        posted = turn.client.chat_postMessage(channel=channel, text=text, blocks=notice, unfurl_links=False,
-                                              unfurl_media=False)
-    except Exception as exc:  # noqa: BLE001 - the case exists; advisors still see it in their queue
+        posted = turn.post(f"notice:{case.ref}", channel, None, text, notice)
+    except Exception as exc:
+        if transient(exc):
+            raise
         services.store.events.release(key)
         log("escalation_not_announced", level=logging.ERROR, ref=case.ref, channel=channel,
             reason=exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
         return False
-    services.store.escalations.record_notice(case.ref, posted.get("channel") or channel, posted["ts"])
+    services.store.escalations.record_notice(case.ref, posted["channel"], posted["ts"])
     services.store.events.finish(key)
     return True
 
@@ -143,16 +155,26 @@ def save_resolution(turn: Turn) -> None:
     ref = meta.get("ref", "")
     actor = turn.actor()
     precedent = "yes" in (blocks.submitted(view, blocks.INPUT_PRECEDENT) or [])
-    try:
-        case = services.store.escalations.resolve(ref, actor, blocks.submitted(view, blocks.INPUT_ANSWER) or "",
-                                                  precedent=precedent)
-    except CanipostError as exc:
-        turn.client.views_update(view_id=view["id"], view=blocks.info_modal("Resolve", blocks.escape(str(exc))))
+
+    def resolve() -> dict:
+        try:
+            case = services.store.escalations.resolve(ref, actor, blocks.submitted(view, blocks.INPUT_ANSWER) or "",
+                                                      precedent=precedent)
+        except CanipostError as exc:
+            return {"refused": str(exc)}
+        log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
+        return {"ref": case.ref}
+
+    # A retry of the work cut off mid-resolution finds the case resolved by this advisor: that was this one.
+    outcome = turn.once("resolve", resolve, verify=lambda: done_by(services, ref, actor, "resolved"))
+    if "refused" in outcome:
+        turn.client.views_update(view_id=view["id"], view=blocks.info_modal("Resolve", blocks.escape(outcome["refused"])))
         return
-    log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
+    case = services.store.escalations.get(outcome["ref"], actor)
     if case.precedent:
         services.refresh_precedents()
-    told = blocks.is_slack_user(case.asker_id) and best_effort("resolution_dm", tell_asker, turn.client, case)
+    told = blocks.is_slack_user(case.asker_id) and turn.once(
+        "tell_asker", lambda: best_effort("resolution_dm", tell_asker, turn.client, case))
     done = blocks.resolved_modal(case) if told else blocks.info_modal(
         "Resolved", f":white_check_mark: *{blocks.escape(case.ref)}* is resolved and your answer is saved, but I "
                     "could not send it to the asker: please pass it on to them yourself.")
