@@ -86,6 +86,8 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
             signal_reading) -> Combined:
     """The verdict and cited provisions once the rules and the model are weighed together."""
     rule_verdict = most_severe(*(e.contribution(capacity) for e in rules))
+    if not judgement.informed:  # nothing in the text the model knows: the rules alone answer
+        return Combined(list(rules), rule_verdict)
     model_verdict = judgement.verdict
     engagements = list(rules)
     verdict = rule_verdict

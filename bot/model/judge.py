@@ -50,10 +50,11 @@ class Judgement:
     analysis: Analysis | None = None
 
     threshold: float = 0.5  # the probability from which the model's reading of this verdict is trusted
+    informed: bool = True  # the model knew some of the text's words; if not, it read nothing but its priors
 
     @property
     def confident(self) -> bool:
-        return self.confidence >= self.threshold
+        return self.informed and self.confidence >= self.threshold
 
     def topic_probability(self, topic: str) -> float:
         return dict(self.topics).get(topic, 0.0)
@@ -114,7 +115,8 @@ class Judge:
         verdict = self.verdicts[chosen]
         topics = self.topic_probabilities(features, vector)
         judgement = Judgement(dict(zip(self.verdicts, map(float, probabilities))), verdict, float(probabilities[chosen]),
-                              topics, analysis=analysis, threshold=self.thresholds[verdict])
+                              topics, analysis=analysis, threshold=self.thresholds[verdict],
+                              informed=self._knows_words(features))
         judgement.evidence = self._evidence(features, analysis, chosen)
         return judgement
 
@@ -129,6 +131,12 @@ class Judge:
         known = columns[positions] == hashed
         values = np.fromiter((features.values[n] for n in names), dtype=np.float64, count=len(names))
         return positions[known], values[known], [n for n, k in zip(names, known) if k]
+
+    def _knows_words(self, features: Features) -> bool:
+        """Whether any word, phrase or analysers' reading of the text is one the model was trained on."""
+        text_only = Features({n: v for n, v in features.values.items()
+                              if "|" not in n and not n.startswith("x:")})
+        return len(self._rows(text_only, self._columns)[0]) > 0
 
     def verdict_probabilities(self, features: Features, vector: np.ndarray, capacity: str) -> np.ndarray:
         rows, values, _ = self._rows(features, self._columns)

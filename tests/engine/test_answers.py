@@ -188,8 +188,8 @@ def test_capacity_not_given_reports_whether_it_matters(engine):
                                   mode="check", profile="au-treasury")
     assert official_only.capacity == "personal" and official_only.capacity_given is False
     assert official_only.capacity_matters is True
-    birthday = engine.answer("Happy birthday to my dad!", mode="check", profile="au-aps")
-    assert birthday.capacity_matters is False
+    closed = engine.answer("Our office is closed on Monday for the public holiday.", mode="check", profile="au-aps")
+    assert closed.capacity_matters is False
     assert "capacity_matters" not in engine.answer("hi there friends", capacity="personal").to_dict()
 
 
@@ -201,11 +201,11 @@ def test_wording_that_speaks_for_the_agency_is_flagged_when_written_personally(e
 
 
 def test_a_risk_no_provision_covers_is_caution_and_goes_to_the_contact(engine, kb):
-    # The UK sources say nothing of side businesses.
-    answer = engine.answer("My side business is finally live! Handmade candles, 10% off this week at my Etsy shop",
-                           mode="check", profile="uk-cs", capacity="personal")
+    # The UK sources say nothing of copyright.
+    answer = engine.answer("Our open day video is up! Set to a Taylor Swift song we found on YouTube 🎶",
+                           mode="check", profile="uk-cs", capacity="official")
     assert answer.verdict == "caution" and answer.escalate
-    assert any(f.kind == "side-business" for f in answer.findings)
+    assert any(f.kind == "copyright" for f in answer.findings)
     assert "do not cover" in answer.summary and kb.profile("uk-cs").contact.name in answer.summary
     assert answer.summary.count(". ") <= 1  # one or two sentences
 
@@ -248,4 +248,5 @@ def test_hinting_at_a_clients_identity_is_not_for_a_personal_post_either(engine)
     answer = engine.answer("Guess which famous chef came into my office today asking about his tax debt 😂",
                            mode="check", profile="au-aps", capacity="personal")
     assert answer.verdict == "do-not-post"
-    assert any(f.kind == "client-details" for f in answer.findings)
+    assert "privacy" in answer.provisions[0].provision.topics
+    assert any(f.kind == "judgement" for f in answer.findings)
