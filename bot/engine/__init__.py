@@ -20,7 +20,7 @@ from ..kb import KnowledgeBase, load_knowledge
 from .answer import Answer, CitedProvision, Precedent
 from ..model.judge import Judge
 from .detectors import Detectors, Finding
-from .explain import notice, safer_draft, summarise
+from .explain import notice, safer_draft, summarise, what_it_is
 from .judgement import combine
 from .matcher import Index
 from .precedents import PrecedentIndex
@@ -85,6 +85,7 @@ class Engine:
         relevance = {m.provision.id: m.score for m in matches}
         analysis = self.judge.analysers.analyse(text, profile_obj.jurisdiction) if self.judge else None
         referrals: list[str] = []
+        unread: list[Finding] = []  # what the model read that no provision of the profile covers
 
         def judge(cap: str):
             engaged = engage(index, cap, mode, matches, findings, posting, profile_obj, self.today())
@@ -98,6 +99,7 @@ class Engine:
                 engaged, verdict, referral = combined.engagements, combined.verdict, combined.referral
                 if cap == capacity_asked:
                     referrals.extend(combined.notes)
+                    unread.extend(combined.uncovered)
             covered = {id(f) for e in engaged for f in e.findings}
             if verdict == "ok" and any(f.spec.effects[cap] != "ok" and id(f) not in covered for f in findings):
                 verdict = "caution"
@@ -112,7 +114,7 @@ class Engine:
         read = [f for e in engaged for f in e.findings if f.kind == "judgement" and e.contribution(capacity) != "ok"]
         # A risk no provision of this profile covers: not "ok", and not a made-up rule either
         # (judge() has already made such an answer "caution").
-        uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and id(f) not in cited_findings]
+        uncovered = [f for f in findings if f.spec.effects[capacity] != "ok" and id(f) not in cited_findings] + unread
         matched = any(e.via != "reminder" and e.via != "always" for e in engaged) or bool(relevant_findings)
         # An escalating finding whose own effect is ok ("I already posted...") escalates only
         # when something else made the answer more than ok.
@@ -125,8 +127,8 @@ class Engine:
         )
         notes.extend(referrals)
         for finding in uncovered if any(e.via != "reminder" for e in engaged) else ():
-            notes.append(f"{finding.spec.label} (\u201c{finding.text}\u201d) is not covered by the {profile_obj.name} "
-                         f"provisions for {capacity} posts: ask {profile_obj.contact.name}")
+            notes.append(f"it {what_it_is(finding)} (\u201c{finding.text}\u201d), which the {profile_obj.name} "
+                         f"provisions do not cover for {capacity} posts: ask {profile_obj.contact.name}")
         for finding in relevant_findings:
             implied = finding.spec.implies
             if implied and implied != capacity:

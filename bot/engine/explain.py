@@ -31,6 +31,12 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+def what_it_is(finding: Finding) -> str:
+    """What a finding says of the text, to follow "it": "contains a security marking", "reads as ..."."""
+    label = finding.spec.label
+    return label if finding.kind == "judgement" else f"contains {label}"
+
+
 def summarise(verdict: str, mode: str, engagements: list[Engagement], capacity: str, profile: Profile,
               matched: bool, uncovered: list[Finding] = ()) -> str:
     """One or two plain sentences: the verdict with its main reason, then what to do."""
@@ -38,9 +44,10 @@ def summarise(verdict: str, mode: str, engagements: list[Engagement], capacity: 
     lead = (ASK_LEADS if mode == "ask" else LEADS)[verdict]
     if uncovered and not decisive:
         finding = uncovered[0]
-        return (f"{lead}: it contains {finding.spec.label} (\u201c{_clip(finding.text)}\u201d), which the "
-                f"{profile.name} provisions do not cover for {capacity} posts, so ask {profile.contact.name} first. "
-                f"{_sentence(finding.spec.advice)}")
+        advice = f" {_sentence(finding.spec.advice)}" if finding.spec.advice else ""
+        return (f"{lead}: it {what_it_is(finding)} (\u201c{_clip(finding.text)}\u201d), which the "
+                f"{profile.name} provisions do not cover for {capacity} posts, so ask {profile.contact.name} first."
+                f"{advice}")
     if not matched and mode == "ask":
         return (f"No provision in the {profile.name} knowledge base speaks to this directly, so canipost "
                 f"can't answer it for sure: nothing in them stands against it, but if in doubt, ask "
@@ -51,12 +58,9 @@ def summarise(verdict: str, mode: str, engagements: list[Engagement], capacity: 
         return f"{lead}: nothing in the provisions stands against it.{tail}"
     top = decisive[0]
     finding = top.findings[0] if top.findings else None
-    if finding is not None and finding.kind == "judgement":
-        reason = f"it {finding.spec.label} (\u201c{_clip(finding.text)}\u201d)"
-        fix = top.provision.advice or ""
-    elif finding is not None:
-        reason = f"it contains {finding.spec.label} (\u201c{_clip(finding.text)}\u201d)"
-        fix = finding.spec.advice
+    if finding is not None:
+        reason = f"it {what_it_is(finding)} (\u201c{_clip(finding.text)}\u201d)"
+        fix = finding.spec.advice or top.provision.advice or ""
     else:
         reason = _lower_first(top.provision.title)
         fix = top.provision.advice or ""

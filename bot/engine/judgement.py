@@ -9,9 +9,7 @@ each say how serious a text is. :func:`combine` settles it:
   engaged it. If no provision of the profile supports that much, the strongest that does decides
   (never less than ``caution``) and the answer refers the person to the contact;
 - the model is stricter but not confident: ``caution`` at least, with the referral;
-- the rules are stricter: exact rules (security markings, contact details, dated periods,
-  baseline duties: what a pattern sees for certain) stand; a rule that reads the language of a
-  post stands when the model is confident, and otherwise gives ``caution`` with the referral.
+- the rules are stricter: the rules stand (they are kept for what they see for certain).
 
 Whatever the verdict, the provisions on the topics the model reads are cited, so the first three
 name what the text is about.
@@ -30,7 +28,6 @@ from .verdict import MAX_CITED, Engagement
 TOPIC_CITED = 0.4  # a topic the model reads at least this likely is cited even when nothing is wrong
 GROUND_TOPICS = 3  # a raised verdict is grounded in one of the model's likeliest topics...
 GROUND_MIN = 0.2  # ...read at least this likely (the likeliest always counts)
-EXACT_VIA = ("always",)
 COVERING = 3  # the first provisions cited are chosen to name what the text is about
 
 
@@ -40,18 +37,13 @@ class Combined:
     verdict: str
     referral: bool = False  # the answer should name the contact: the model and the rules disagree
     notes: list[str] = field(default_factory=list)
+    uncovered: list[Finding] = field(default_factory=list)  # what the model read that no provision here covers
 
 
 def reading_spec(topic: str, readings: dict[str, str], capacity_effects: dict[str, str]) -> DetectorSpec:
     """A finding kind for what the model read in a text: "reads as party-political comment"."""
     return DetectorSpec(kind="judgement", label=readings.get(topic, f"reads as a matter of {topic}"), topics=(topic,),
                         effects=capacity_effects, advice="", content=True)
-
-
-def _exact(engagement: Engagement) -> bool:
-    if engagement.via in EXACT_VIA or engagement.period is not None:
-        return True
-    return bool(engagement.findings) and all(f.spec.exact for f in engagement.findings)
 
 
 def _ground(verdict: str, judgement: Judgement, by_topic: dict[str, list[Provision]], capacity: str,
@@ -113,6 +105,7 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
         engagements.append(engagement)
         return engagement
 
+    uncovered: list[Finding] = []
     if severity(model_verdict) > severity(rule_verdict):
         target = model_verdict if judgement.confident else most_severe(rule_verdict, "caution")
         grounded = _ground(target, judgement, by_topic, capacity, relevance)
@@ -120,6 +113,13 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
             provision, topic = grounded
             engagement = engage_model(provision, topic, target)
             verdict = most_severe(rule_verdict, engagement.contribution(capacity))
+        elif judgement.topics:
+            # What the model read is not in this profile's provisions: say so, never invent a rule.
+            topic = judgement.topics[0][0]
+            spec = reading_spec(topic, readings, {capacity: "caution"})
+            finding = _evidence_finding(judgement.evidence, spec)
+            if finding is not None:
+                uncovered.append(finding)
         if severity(verdict) < severity(target) or not judgement.confident:
             referral = True
             if severity(verdict) < severity("caution"):
@@ -127,15 +127,6 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
             if severity(verdict) < severity(model_verdict):
                 notes.append(f"it may be more serious than the {profile.name} provisions cited can say: ask "
                              f"{profile.contact.name}")
-    elif severity(model_verdict) < severity(rule_verdict) and not judgement.confident:
-        decisive = [e for e in rules if e.contribution(capacity) == rule_verdict]
-        if not any(_exact(e) for e in decisive) and severity(rule_verdict) > severity("caution"):
-            for e in decisive:
-                e.ceiling = "caution"
-            verdict = "caution"
-            referral = True
-            notes.append(f"the provisions and canipost's reading of the text disagree on how serious this is: "
-                         f"ask {profile.contact.name}")
 
     # Cite what the text is about: the likeliest topics the model reads, when no provision on
     # them is cited yet.
@@ -150,7 +141,7 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
             engagements.append(Engagement(candidates[0], "reminder", "ok", probability))
             cited_topics.update(candidates[0].topics)
 
-    return Combined(_order(engagements, judgement, capacity, verdict), verdict, referral, notes)
+    return Combined(_order(engagements, judgement, capacity, verdict), verdict, referral, notes, uncovered)
 
 
 def _order(engagements: list[Engagement], judgement: Judgement, capacity: str, verdict: str) -> list[Engagement]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import KnowledgeError
+from .lexicon import plain_letters
 from .tokenizer import SubwordTokenizer
 
 EMBEDDING = "embedding.npy"
@@ -37,8 +38,9 @@ class StaticEmbedding:
         self.tokenizer = SubwordTokenizer(vocab, [(vocab[a], vocab[b]) for a, b in merges])
 
     def vector(self, text: str) -> np.ndarray:
-        """The unit-length mean vector of ``text``'s pieces (zeros for a text with none)."""
-        ids = self.tokenizer.encode(text)
+        """The unit-length mean vector of ``text``'s pieces (zeros for a text with none); styled
+        letters read as plain ones."""
+        ids = self.tokenizer.encode(plain_letters(text))
         if not ids:
             return np.zeros(DIMENSIONS, dtype=np.float64)
         mean = self.table[np.asarray(ids)].astype(np.float64).mean(axis=0)

@@ -25,6 +25,7 @@ from .lexicon import load_lexicon
 from .weights import Weights, load_weights
 
 EVIDENCE = 4  # at most this many words or signals are named as evidence
+KNOWN_WORDS = 2  # the model judges a text only when it knows at least this many of its words
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,11 @@ class Judge:
         return positions[known], values[known], [n for n, k in zip(names, known) if k]
 
     def _knows_words(self, features: Features) -> bool:
-        """Whether any word, phrase or analysers' reading of the text is one the model was trained on."""
-        text_only = Features({n: v for n, v in features.values.items()
-                              if "|" not in n and not n.startswith("x:")})
-        return len(self._rows(text_only, self._columns)[0]) > 0
+        """Whether the text has at least :data:`KNOWN_WORDS` words the model was trained on (a text of
+        emoji or of words it never saw gives it only its priors to go on)."""
+        words = Features({n: v for n, v in features.values.items()
+                          if n.startswith("w:") and n[2:3].isalpha() and n[2:] not in self.stopwords})
+        return len(self._rows(words, self._columns)[0]) >= KNOWN_WORDS
 
     def verdict_probabilities(self, features: Features, vector: np.ndarray, capacity: str) -> np.ndarray:
         rows, values, _ = self._rows(features, self._columns)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,19 @@ MAX_TERM_WORDS = 6
 _TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[^\w\s]")
 _EMOJI_MODIFIERS = re.compile("[\u200d\ufe0e\ufe0f\u2640\u2642\U0001f3fb-\U0001f3ff]")
 _CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+@lru_cache(maxsize=4096)
+def _plain(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 else char
+
+
+def plain_letters(text: str) -> str:
+    """``text`` with styled letters written plainly, one character for one so spans still point
+    into the original: 𝐛𝐨𝐥𝐝, ⓒⓘⓡⓒⓛⓔⓓ and ｆｕｌｌｗｉｄｔｈ letters, used for emphasis in posts,
+    read as the words they spell."""
+    return text if text.isascii() else "".join(map(_plain, text))
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ def fold_word(word: str) -> str:
 def tokenize(text: str) -> list[Token]:
     """Words and symbols of ``text`` with their spans; a hashtag's run-together words are split
     ("#VoteNoNow" gives "#", "Vote", "No", "Now")."""
-    text = _EMOJI_MODIFIERS.sub("\u200b", text) if not text.isascii() else text
+    text = _EMOJI_MODIFIERS.sub("\u200b", plain_letters(text)) if not text.isascii() else text
     tokens: list[Token] = []
     previous = ""
     for m in _TOKEN.finditer(text):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from canipost.contract import CAPACITIES, TOPICS, VERDICTS
+from canipost.engine import Engine
 from canipost.errors import InputError
 
 PROFILES = ["au-aps", "au-treasury", "nz-ps", "uk-cs", "ca-fps"]
@@ -151,7 +152,7 @@ def test_mixed_scripts_and_emoji_are_answered(engine, text):
 
 
 def test_a_question_nothing_matches_is_said_to_be_unmatched(engine):
-    answer = engine.answer("What colour should the new fence be?", mode="ask", profile="au-aps")
+    answer = engine.answer("What's the capital of Peru?", mode="ask", profile="au-aps")
     assert answer.matched is False
     assert answer.escalate is True
     assert "can't answer" in answer.summary and answer.contact.name in answer.summary
@@ -200,8 +201,9 @@ def test_wording_that_speaks_for_the_agency_is_flagged_when_written_personally(e
     assert any("official" in note for note in answer.notes)
 
 
-def test_a_risk_no_provision_covers_is_caution_and_goes_to_the_contact(engine, kb):
-    # The UK sources say nothing of copyright.
+def test_a_risk_no_provision_covers_is_caution_and_goes_to_the_contact(kb):
+    # The UK sources say nothing of copyright. (The rules' own path: a knowledge base may ship no model.)
+    engine = Engine(kb)
     answer = engine.answer("Our open day video is up! Set to a Taylor Swift song we found on YouTube 🎶",
                            mode="check", profile="uk-cs", capacity="official")
     assert answer.verdict == "caution" and answer.escalate

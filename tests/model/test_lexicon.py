@@ -44,6 +44,14 @@ def test_possessives_hashtags_and_emoji_are_read(lexicon):
     assert [t.folded for t in tokenize("🤦🏽‍♀️")] == ["🤦"]  # skin tone and gender modifiers fold away
 
 
+def test_styled_letters_read_as_the_words_they_spell(lexicon):
+    text = "𝐋𝐮𝐱𝐨𝐧 is a ⓒⓛⓞⓦⓝ ｆｕｌｌ ｓｔｏｐ"
+    tokens = tokenize(text)
+    assert [t.folded for t in tokens] == ["luxon", "is", "a", "clown", "full", "stop"]
+    assert text[tokens[0].start:tokens[0].end] == "𝐋𝐮𝐱𝐨𝐧"  # spans still point into the text as written
+    assert ("leader", "𝐋𝐮𝐱𝐨𝐧") in kinds(lexicon, text, "NZ")
+
+
 def test_a_broken_lexicon_is_reported_by_file_line_and_field(tmp_path):
     (tmp_path / "lexicons").mkdir()
     (tmp_path / "lexicons" / "bad.yaml").write_text(
