@@ -234,16 +234,14 @@ def run_train(args: argparse.Namespace) -> int:
     from ..model.embedding import EMBEDDING, StaticEmbedding
     from ..model.lexicon import load_lexicon
     from ..model.train import train
-    from ..model.weights import MODEL_DIR, save_weights
-    from .rulings import audit_retrain
+    from ..model.weights import MODEL_DIR
+    from .rulings import agency_examples, keep_unless_worse, references
 
     if not 2 <= args.folds <= 20:
         print("canipost: --folds is between 2 and 20", file=sys.stderr)
         return 2
     from ..evaluation import load_cases
     from ..kb.examples import near_duplicates
-
-    from .rulings import agency_examples
 
     try:
         kb = load_knowledge(knowledge_dir(args))
@@ -254,8 +252,8 @@ def run_train(args: argparse.Namespace) -> int:
     except KnowledgeErrors as exc:
         return _report(exc)
     extra = rulings if args.with_rulings else []
-    if args.with_rulings and not rulings:
-        print(f"... no rulings to train on yet in {rulings_dir}", file=sys.stderr)
+    if args.with_rulings:
+        print(f"... the agency's rulings in {rulings_dir}: {references(extra)}", file=sys.stderr)
     if calibration and near_duplicates([e.text for e in [*examples, *extra]], [c.text for c in calibration]):
         print("canipost: some calibration cases nearly repeat corpus examples: they would not be held out "
               "(see canipost kb examples --against)", file=sys.stderr)
@@ -269,45 +267,7 @@ def run_train(args: argparse.Namespace) -> int:
     weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
                     calibration, progress=lambda step: print(f"... {step}", file=sys.stderr), extra=extra)
     weights.manifest["thresholds"]["calibration_files"] = [Path(p).name for p in args.calibrate]
-    summary = describe_training({**weights.manifest, "arrays_digest": weights.digest()})
-    verdict = judge_on_rulings(kb, weights, analysers, embedding, rulings)
-    if verdict is not None and verdict[0] and not args.force:
-        print(summary.rsplit("\n", 1)[0])  # all but "written to ...": it was not
-        print(f"refused: {verdict[1]}; the current model is kept (--force writes the new one anyway)", file=sys.stderr)
-        audit_retrain("retrain-refused", f"{kb.root}: {verdict[1]}")
-        return 1
-    save_weights(kb.root, weights)
-    print(summary)
-    if verdict is not None:
-        print(verdict[1])
-    audit_retrain("retrained", f"{kb.root}: {len(examples)} examples and {len(extra)} ruling(s) "
-                  f"({', '.join(e.id.removeprefix('ruling-').upper() for e in extra) or 'none'}); "
-                  f"weights digest {weights.digest()[:16]}" + (f"; {verdict[1]}" if verdict else "")
-                  + ("; forced" if verdict and verdict[0] else ""))
-    return 0
-
-
-def judge_on_rulings(kb: KnowledgeBase, weights, analysers, embedding, rulings) -> tuple[bool, str] | None:
-    """Whether the new model does worse than the current one on the agency's rulings, and the
-    figures; None when there are no rulings to score on."""
-    from ..errors import KnowledgeError
-    from ..evaluation import evaluate
-    from ..kb.rulings import as_cases
-    from ..model.judge import Judge
-    from .rulings import engine_for, score
-
-    if not rulings:
-        return None
-    cases = as_cases(rulings)
-    try:
-        current = Judge.load(kb.root, kb.vocabulary.stopwords)
-    except KnowledgeError:
-        current = None  # a damaged or mismatched model: what the retrain replaces
-    new = Judge(weights, analysers, embedding, kb.vocabulary.stopwords)
-    before, after = (score(evaluate(engine_for(kb, judge), cases)) for judge in (current, new))
-    worse = after.worse_than(before)
-    return worse, (f"on the agency's {len(cases)} ruling(s) the new model {after} "
-                   f"({'worse than' if worse else 'against'} the current model: {before})")
+    return keep_unless_worse(args, kb, weights, analysers, embedding, rulings, extra, len(examples))
 
 
 def describe_training(manifest: dict) -> str:

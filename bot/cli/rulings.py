@@ -271,6 +271,65 @@ def engine_for(kb, judge):
     return Engine(kb, next(iter(kb.profiles)), judge=judge)
 
 
+def references(examples) -> str:
+    """The cases the agency's examples come from (``ruling-cp-00042`` is CP-00042)."""
+    return ", ".join(e.id.removeprefix("ruling-").upper() for e in examples) or "none"
+
+
+def keep_unless_worse(args: argparse.Namespace, kb, weights, analysers, embedding, rulings, extra,
+                      corpus: int) -> int:
+    """Write the new model, unless it does worse on the agency's rulings than the one in service and
+    ``--force`` was not given; either way, on the audit trail."""
+    from ..model.weights import save_weights
+    from .kb import describe_training
+
+    summary = describe_training({**weights.manifest, "arrays_digest": weights.digest()})
+    compared = compare_on_rulings(kb, weights, analysers, embedding, rulings)
+    worse = compared is not None and compared[0]
+    figures = f"; {compared[1]}" if compared else ""
+    if worse and not args.force:
+        print(summary.rsplit("\n", 1)[0])  # all but "written to ...": it is not
+        print(f"refused: {compared[1]}; the current model is kept (--force writes the new one anyway)", file=sys.stderr)
+        _audited(audit_retrain("retrain-refused", f"{kb.root}: {len(extra)} ruling(s) ({references(extra)}){figures}"),
+                 rulings)
+        return 1
+    save_weights(kb.root, weights)
+    print(summary)
+    if compared is not None:
+        print(compared[1])
+    _audited(audit_retrain("retrained", f"{kb.root}: {corpus} examples and {len(extra)} ruling(s) "
+                                        f"({references(extra)}); weights digest {weights.digest()[:16]}{figures}"
+                                        + ("; forced" if worse else "")), rulings)
+    return 0
+
+
+def _audited(recorded: bool, rulings) -> None:
+    if not recorded and rulings:  # an agency's retrain; the shipped corpus's needs no trail
+        print("... no escalations database here (CANIPOST_DB): this retrain is not on the audit trail", file=sys.stderr)
+
+
+def compare_on_rulings(kb, weights, analysers, embedding, rulings) -> tuple[bool, str] | None:
+    """Whether the new model does worse than the one in service on the agency's rulings, and the
+    figures; None when there are no rulings to score on."""
+    from ..errors import KnowledgeError
+    from ..evaluation import evaluate
+    from ..kb.rulings import as_cases
+    from ..model.judge import Judge
+
+    if not rulings:
+        return None
+    cases = as_cases(rulings)
+    try:
+        current = Judge.load(kb.root, kb.vocabulary.stopwords)
+    except KnowledgeError:
+        current = None  # a damaged or mismatched model: what the retrain replaces
+    new = Judge(weights, analysers, embedding, kb.vocabulary.stopwords)
+    before, after = (score(evaluate(engine_for(kb, judge), cases)) for judge in (current, new))
+    worse = after.worse_than(before)
+    return worse, (f"on the agency's {len(cases)} ruling(s) the new model {after} "
+                   f"({'worse than' if worse else 'against'} the current model: {before})")
+
+
 def audit_retrain(action: str, detail: str) -> bool:
     """Put a retrain on the audit trail, when this machine has the escalations database."""
     from ..store import audit

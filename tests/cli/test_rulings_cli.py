@@ -128,3 +128,19 @@ def test_resolving_refuses_a_ruling_it_cannot_keep(taught_kb, cli):
     assert "no ruling recorded" in plain.stdout
     consent = cli("escalations", "consent", "1", "--yes")
     assert consent.returncode == 2 and "has no ruling" in consent.stderr
+
+
+def test_a_retrain_away_from_the_database_trains_on_the_directory_as_it_is(taught_kb, cli, tmp_path):
+    knowledge = str(taught_kb.root)
+    ok(cli("escalations", "add", "--knowledge", knowledge, "--profile", "ex-base", "--asker", "Sam", "--text", CASE))
+    ok(cli("escalations", "resolve", "1", "--answer", "No.", "--verdict", "do-not-post", "--topics",
+           "official-information", "--learn"))
+    copied = tmp_path / "copied-rulings"
+    written = ok(cli("escalations", "rulings", "--write", "--rulings-dir", str(copied), "--knowledge", knowledge))
+    assert f"1 example(s) written to {copied}" in written.stderr
+    elsewhere = {"CANIPOST_DATA_DIR": str(tmp_path / "elsewhere")}
+    trained = ok(cli("kb", "train", "--with-rulings", "--rulings-dir", str(copied), "--knowledge", knowledge,
+                     env=elsewhere, timeout=300))
+    assert "1 of the agency's rulings" in trained.stdout and "CP-00001" in trained.stderr
+    assert "this retrain is not on the audit trail" in trained.stderr
+    assert not (tmp_path / "elsewhere").exists(), "no database is made where there was none"
