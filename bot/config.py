@@ -35,6 +35,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SLACK_API_URL", "https://slack.com/api/", "Base URL of the Slack Web API (GovSlack, a proxy, or a test stand-in)."),
     Variable("CANIPOST_PROFILE", "au-aps", "The organisation's profile: au-aps, au-treasury, nz-ps, uk-cs or ca-fps."),
     Variable("CANIPOST_KNOWLEDGE", "", "Directory of a replacement knowledge base (default: the bundled one). Reloaded on SIGHUP."),
+    Variable("CANIPOST_RULINGS", "", "Directory of the agency's own examples, made from the advisors' rulings (default: rulings beside CANIPOST_KNOWLEDGE, else in the data directory)."),
     Variable("CANIPOST_ADVISORS", "", "Ethics advisors: comma-separated Slack user ids (U...), or one user group id (S...)."),
     Variable("CANIPOST_ADVISORS_CHANNEL", "", "Channel id where new escalations are announced to the advisors."),
     Variable("CANIPOST_DATA_DIR", "", "Directory for canipost's data (default: $XDG_DATA_HOME/canipost, else ~/.local/share/canipost)."),
@@ -108,6 +109,7 @@ class Settings:
     slack_api_url: str = "https://slack.com/api/"
     profile: str = "au-aps"
     knowledge_dir: Path | None = None
+    rulings_dir: Path | None = None
     advisors: tuple[str, ...] = ()
     advisors_group: str | None = None
     advisors_channel: str = ""
@@ -148,6 +150,7 @@ class Settings:
             slack_api_url=api_url if api_url.endswith("/") else api_url + "/",
             profile=get("CANIPOST_PROFILE"),
             knowledge_dir=Path(get("CANIPOST_KNOWLEDGE")).expanduser() if get("CANIPOST_KNOWLEDGE") else None,
+            rulings_dir=Path(get("CANIPOST_RULINGS")).expanduser() if get("CANIPOST_RULINGS") else None,
             advisors=tuple(advisors_raw),
             advisors_group=group,
             advisors_channel=get("CANIPOST_ADVISORS_CHANNEL"),
@@ -171,6 +174,15 @@ class Settings:
         if parts.scheme == "http" and parts.hostname in LOCAL_HOSTS:
             return None
         return "tokens would travel unencrypted (plain HTTP is allowed only to localhost)"
+
+    def rulings_directory(self, knowledge_dir: Path | None = None) -> Path:
+        """Where the agency's own examples are kept: ``CANIPOST_RULINGS``, else ``rulings`` beside the
+        knowledge base in use (``knowledge_dir``, else ``CANIPOST_KNOWLEDGE``), else in the data
+        directory (the bundled knowledge base is not the agency's to write beside)."""
+        if self.rulings_dir is not None:
+            return self.rulings_dir
+        knowledge = knowledge_dir or self.knowledge_dir
+        return Path(knowledge).parent / "rulings" if knowledge else self.data_dir / "rulings"
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written to a log or the database."""

@@ -137,3 +137,15 @@ def cli(tmp_path):
         env = {"CANIPOST_DATA_DIR": str(tmp_path / "data"), **kwargs.pop("env", {})}
         return run_cli(*args, env=env, cwd=kwargs.pop("cwd", tmp_path), **kwargs)
     return run
+
+
+@pytest.fixture
+def taught_kb(tmp_path) -> MiniKB:
+    """The knowledge base of tests/teachable.py, trained (without rulings), with no database beside it."""
+    from .teachable import teachable_kb
+
+    kb = teachable_kb(tmp_path / "teachable" / "knowledge")
+    trained = run_cli("kb", "train", "--knowledge", str(kb.root), env={"CANIPOST_DATA_DIR": str(tmp_path / "nodata")},
+                      cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    return kb

@@ -24,7 +24,7 @@ from ..contract import CAPACITIES, MODES
 from ..errors import InputError
 from ..slack.blocks import is_slack_user
 from ..store import STATUS_FILTERS, URGENCIES, Actor, Escalation, Store
-from . import bounded_int
+from . import bounded_int, rulings
 from .kb import add_knowledge_option, knowledge_dir
 
 VIAS = ("phone", "email", "in-person", "letter", "other")
@@ -89,7 +89,9 @@ def register(subparsers) -> None:
     resolve.add_argument("--precedent", action="store_true",
                          help="share this answer (identifying details taken out) with later similar questions")
     resolve.add_argument("--precedent-question", metavar="TEXT",
-                         help="the question as the precedent should show it (default: the case's, anonymised)")
+                         help="the question as the precedent and the training example show it "
+                              "(default: the case's, anonymised)")
+    rulings.add_ruling_options(resolve)
     _json(resolve)
     resolve.set_defaults(func=run_resolve)
 
@@ -121,6 +123,8 @@ def register(subparsers) -> None:
     precedents.add_argument("--profile")
     _json(precedents)
     precedents.set_defaults(func=run_precedents)
+
+    rulings.register(commands, _by, _json)
 
 
 def _by(parser: argparse.ArgumentParser, required: bool = False) -> None:
@@ -261,6 +265,12 @@ def describe(case: Escalation) -> str:
     if case.resolution:
         lines += ["", f"Answer ({case.assignee_name or case.assignee_id}, {_when(case.resolved_at)})"
                   + (", shared as a precedent:" if case.precedent else ":"), wrap(case.resolution)]
+    if case.ruling:
+        ruling = case.ruling
+        lines += ["", "Ruling: " + rulings.ruling_line(case).removeprefix("ruling: ")]
+        if ruling["topics"] or ruling["provisions"]:
+            lines.append(wrap(f"topics: {', '.join(ruling['topics']) or '-'}; "
+                              f"provisions: {', '.join(ruling['provisions']) or '-'}"))
     return "\n".join(lines)
 
 
@@ -321,14 +331,16 @@ def run_comment(args: argparse.Namespace) -> int:
 
 
 def run_resolve(args: argparse.Namespace) -> int:
-    if args.precedent_question and not args.precedent:
-        raise InputError("--precedent-question only makes sense with --precedent")
+    if args.precedent_question and not (args.precedent or args.learn):
+        raise InputError("--precedent-question only makes sense with --precedent or --learn")
+    actor = advisor(args)
     with open_store() as store:
-        case = store.escalations.resolve(args.ref, advisor(args), _read(args.answer, "answer"),
-                                         precedent=args.precedent, precedent_question=args.precedent_question)
+        ruling = rulings.ruling_from_args(args, store, actor)
+        case = store.escalations.resolve(args.ref, actor, _read(args.answer, "answer"), precedent=args.precedent,
+                                         precedent_question=args.precedent_question, ruling=ruling)
     return _transition_output(args, case, f"{case.ref} resolved by {case.assignee_name}"
-                              + (" and shared as a precedent" if case.precedent else ""),
-                              _tell_slack(case, resolved=True))
+                              + (" and shared as a precedent" if case.precedent else "")
+                              + f"\n{rulings.ruling_line(case)}", _tell_slack(case, resolved=True))
 
 
 def run_reopen(args: argparse.Namespace) -> int:
@@ -386,6 +398,9 @@ def run_stats(args: argparse.Namespace) -> int:
         oldest = figures["oldest_open"]
         lines.append(f"oldest waiting: {oldest['ref']}, since {_when(oldest['created_at'])}")
     lines.append(f"precedents shared: {figures['precedents']}")
+    if figures["agreement"]["rulings"]:
+        lines.append("agreement with the rulings: " + rulings.describe_agreement(figures["agreement"])[-1]
+                     .removeprefix("total: ") + " (canipost escalations agreement)")
     for title, key in (("by profile", "by_profile"), ("by verdict", "by_verdict"), ("by way in", "by_via"),
                        ("by topic", "by_topic")):
         if figures[key]:

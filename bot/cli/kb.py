@@ -49,6 +49,14 @@ def register(subparsers) -> None:
     train.add_argument("--folds", type=int, default=5, metavar="N", help="cross-validation folds (default 5)")
     train.add_argument("--calibrate", nargs="+", metavar="FILE.yaml", default=[],
                        help="labelled cases written apart from the corpus, to choose the thresholds on")
+    train.add_argument("--with-rulings", action="store_true",
+                       help="train on the agency's rulings too (the rulings directory, brought up to date from "
+                            "the escalations database)")
+    train.add_argument("--force", action="store_true",
+                       help="write the new model even if it does worse than the current one on the agency's rulings")
+    from .rulings import add_rulings_dir_option
+
+    add_rulings_dir_option(train)
     add_knowledge_option(train)
     train.set_defaults(func=run_train)
 
@@ -78,9 +86,25 @@ def run_validate(args: argparse.Namespace) -> int:
     print(summarise(kb))
     print(f"examples: {len(examples)} labelled drafts and questions")
     print(model)
+    rulings = _trained_on_rulings(kb)
+    if rulings:
+        print(f"model: also trained on {rulings} of the agency's rulings (canipost kb train --with-rulings)")
     for warning in kb.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _trained_on_rulings(kb: KnowledgeBase) -> int:
+    """How many of the agency's rulings the knowledge base's model was trained on, beside the corpus."""
+    import json
+
+    from ..model.weights import MANIFEST, MODEL_DIR
+
+    try:
+        manifest = json.loads((kb.root / MODEL_DIR / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    return int((manifest.get("rulings") or {}).get("examples", 0))
 
 
 def summarise(kb: KnowledgeBase) -> str:
@@ -210,7 +234,8 @@ def run_train(args: argparse.Namespace) -> int:
     from ..model.embedding import EMBEDDING, StaticEmbedding
     from ..model.lexicon import load_lexicon
     from ..model.train import train
-    from ..model.weights import MODEL_DIR, save_weights
+    from ..model.weights import MODEL_DIR
+    from .rulings import agency_examples, keep_unless_worse, references
 
     if not 2 <= args.folds <= 20:
         print("canipost: --folds is between 2 and 20", file=sys.stderr)
@@ -223,9 +248,13 @@ def run_train(args: argparse.Namespace) -> int:
         examples = kb.examples()
         analysers = Analysers(load_lexicon(kb.root))
         calibration = [case for path in args.calibrate for case in load_cases(path)]
+        rulings, rulings_dir = agency_examples(args, kb)
     except KnowledgeErrors as exc:
         return _report(exc)
-    if calibration and near_duplicates([e.text for e in examples], [c.text for c in calibration]):
+    extra = rulings if args.with_rulings else []
+    if args.with_rulings:
+        print(f"... the agency's rulings in {rulings_dir}: {references(extra)}", file=sys.stderr)
+    if calibration and near_duplicates([e.text for e in [*examples, *extra]], [c.text for c in calibration]):
         print("canipost: some calibration cases nearly repeat corpus examples: they would not be held out "
               "(see canipost kb examples --against)", file=sys.stderr)
         return 1
@@ -236,19 +265,19 @@ def run_train(args: argparse.Namespace) -> int:
         embedding = StaticEmbedding.from_wordllama()
         embedding.save(model_dir)
     weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
-                    calibration, progress=lambda step: print(f"... {step}", file=sys.stderr))
+                    calibration, progress=lambda step: print(f"... {step}", file=sys.stderr), extra=extra)
     weights.manifest["thresholds"]["calibration_files"] = [Path(p).name for p in args.calibrate]
-    save_weights(kb.root, weights)
-    print(describe_training({**weights.manifest, "arrays_digest": weights.digest()}))
-    return 0
+    return keep_unless_worse(args, kb, weights, analysers, embedding, rulings, extra, len(examples))
 
 
 def describe_training(manifest: dict) -> str:
     cv = manifest["cross_validation"]
     thresholds = manifest["thresholds"]
     trusted = ", ".join(f"{v} from {t:.2f}" if t <= 1 else f"{v} never" for v, t in thresholds["verdicts"].items())
+    rulings = manifest.get("rulings", {}).get("examples", 0)
     return "\n".join([
-        f"trained on {manifest['examples']} examples ({manifest['situations']} situations), "
+        f"trained on {manifest['examples']} examples" + (f" and {rulings} of the agency's rulings" if rulings else "")
+        + f" ({manifest['situations']} situations), "
         f"{manifest['features']['columns']} features",
         f"{cv['folds']}-fold cross-validation grouped by situation: accuracy {cv['accuracy']:.2f}, "
         f"breaches missed {cv['breaches_missed']:.0%}, benign over-flagged {cv['benign_over_flagged']:.0%}, "

@@ -24,6 +24,7 @@ from .explain import notice, safer_draft, summarise, what_it_is
 from .judgement import combine
 from .matcher import Index
 from .precedents import PrecedentIndex
+from .rulings import Followed, follow
 from .text import Analyzer, clean_input
 from .verdict import decide, engage
 
@@ -109,6 +110,15 @@ class Engine:
         capacity = capacity or DEFAULT_CAPACITY
         capacity_asked = capacity
         engaged, verdict, referral = judge(capacity)
+        # An ethics advisor's ruling on a close precedent outweighs what the engine would say (.rulings).
+        scored = self.precedents.scored(text, profile_obj.id)
+        followed = follow(scored, capacity, engaged, verdict, index)
+        if followed is not None:
+            engaged, verdict = followed.engagements, followed.verdict
+            notes.extend(followed.notes)
+            if followed.applied:  # the advisor settled what the rules and the model were unsure of
+                referral = False
+                referrals.clear()
         cited_findings = {id(f) for e in engaged for f in e.findings}  # a set: findings may be thousands
         relevant_findings = [f for f in findings if id(f) in cited_findings]
         read = [f for e in engaged for f in e.findings if f.kind == "judgement" and e.contribution(capacity) != "ok"]
@@ -140,6 +150,8 @@ class Engine:
             capacity_matters = judge("official")[1] != verdict
         period = next((e.period for e in engaged if e.period and e.contribution(capacity) != "ok"), None)
         summary = summarise(verdict, mode, engaged, capacity, profile_obj, matched, uncovered)
+        if followed is not None and followed.applied:
+            summary = followed.summary(mode, profile_obj)
         if period is not None:
             summary += f" {period.name} runs until {period.end:%d %B %Y}, so this is judged more strictly."
         cited = [CitedProvision(e.provision, e.score, e.contribution(capacity), e.via, e.findings) for e in engaged]
@@ -161,5 +173,12 @@ class Engine:
             notes=notes,
             capacity_given=given,
             capacity_matters=capacity_matters,
-            precedents=self.precedents.similar(text, profile_obj.id),
+            precedents=self._precedents(text, profile_obj.id, scored, followed),
         )
+
+    def _precedents(self, text: str, profile: str, scored: list, followed: Followed | None) -> list[Precedent]:
+        """The precedents to show: the one whose ruling the answer follows first, then the most similar."""
+        similar = self.precedents.similar(text, profile, scored=scored)
+        if followed is None:
+            return similar
+        return [followed.precedent] + [p for p in similar if p.ref != followed.precedent.ref][:1]

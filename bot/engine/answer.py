@@ -61,10 +61,25 @@ class Precedent:
     question: str
     answer: str
     score: float
+    ruling: dict[str, Any] | None = None  # the advisor's ruling on it: verdict, capacity, topics, provisions
+    followed: bool = False  # this answer follows that ruling (see .rulings)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "date": self.date, "question": self.question, "answer": self.answer,
+        data = {"ref": self.ref, "date": self.date, "question": self.question, "answer": self.answer,
                 "score": round(self.score, 2)}
+        if self.ruling is not None:
+            data["ruling"] = dict(self.ruling)
+        if self.followed:
+            data["followed"] = True
+        return data
+
+    @property
+    def heading(self) -> str:
+        """How an answer introduces it."""
+        if self.followed:
+            what = "question" if (self.ruling or {}).get("mode") == "ask" else "post"
+            return f"An ethics advisor ruled on a similar {what} on {self.date}"
+        return f"An ethics advisor answered a similar question on {self.date}"
 
 
 @dataclass
@@ -133,7 +148,8 @@ class Answer:
             lines += ["", wrap(f"{self.period.name} until {self.period.end:%d %B %Y}: "
                                f"{', '.join(self.period.topics)} judged more strictly.")]
         for precedent in self.precedents:
-            lines += ["", wrap(f"An ethics advisor answered a similar question on {precedent.date} ({precedent.ref}):"),
+            ruled = f": {VERDICT_LABELS[precedent.ruling['verdict']]}" if precedent.followed else ""
+            lines += ["", wrap(f"{precedent.heading} ({precedent.ref}){ruled}:"),
                       wrap(f"\u201c{precedent.answer}\u201d", "  ")]
         if self.provisions:
             lines += ["", "Provisions:"]

@@ -30,7 +30,10 @@ class PrecedentIndex:
     def __len__(self) -> int:
         return len(self._items)
 
-    def similar(self, text: str, profile: str, limit: int = 2) -> list[Precedent]:
+    def scored(self, text: str, profile: str) -> list[tuple[dict, float]]:
+        """Each precedent of ``profile`` sharing at least :data:`MIN_SHARED` meaningful words with
+        ``text``, with how alike they are: the share of each one's words the other has (after the
+        analyzer's folding: case, endings, synonyms, stop words), averaged; best first."""
         if not self._items:
             return []
         query = frozenset(self.analyzer.tokens(text))
@@ -41,11 +44,18 @@ class PrecedentIndex:
             if precedent.get("profile") not in (None, profile) or not tokens:
                 continue
             shared = len(query & tokens)
-            if shared < MIN_SHARED:
-                continue
-            score = (shared / len(query) + shared / len(tokens)) / 2
-            if score >= THRESHOLD:
-                found.append(Precedent(precedent["ref"], str(precedent["date"]), precedent["question"],
-                                       precedent["answer"], score))
-        found.sort(key=lambda p: (-p.score, p.ref))
-        return found[:limit]
+            if shared >= MIN_SHARED:
+                found.append((precedent, (shared / len(query) + shared / len(tokens)) / 2))
+        found.sort(key=lambda item: (-item[1], item[0]["ref"]))
+        return found
+
+    def similar(self, text: str, profile: str, limit: int = 2,
+                scored: list[tuple[dict, float]] | None = None) -> list[Precedent]:
+        """The precedents close enough to show beside an answer (``scored``: :meth:`scored`, if known)."""
+        scored = self.scored(text, profile) if scored is None else scored
+        return [as_precedent(p, score) for p, score in scored if score >= THRESHOLD][:limit]
+
+
+def as_precedent(precedent: dict, score: float, followed: bool = False) -> Precedent:
+    return Precedent(precedent["ref"], str(precedent["date"]), precedent["question"], precedent["answer"], score,
+                     ruling=precedent.get("ruling"), followed=followed)

@@ -218,17 +218,19 @@ def choose_thresholds(probabilities: np.ndarray, accepted: list[tuple[str, ...]]
 
 def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedding,
           jurisdiction_of: Callable[[str], str], folds: int = FOLDS, calibration: list | None = None,
-          progress: Callable[[str], None] = lambda _: None) -> Weights:
+          progress: Callable[[str], None] = lambda _: None, extra: list[Example] = ()) -> Weights:
     """Cross-validate, fit the final models on every example, and choose the thresholds.
 
     ``calibration``: held-out labelled cases (:class:`~canipost.evaluation.Case`) written apart from
     the corpus, on which the thresholds are chosen; without them, the cross-validated judgements
-    of the corpus are used.
+    of the corpus are used. ``extra``: examples kept apart from the corpus (the agency's rulings),
+    trained on beside it; the manifest records them apart, so the corpus digest stays the corpus's.
     """
     _require_sklearn()
     from threadpoolctl import threadpool_limits
 
-    examples = sorted(examples, key=lambda e: e.id)
+    corpus = examples
+    examples = sorted([*examples, *extra], key=lambda e: e.id)
     with threadpool_limits(limits=1):
         progress(f"features of {len(examples)} examples")
         features = corpus_features(examples, analysers, jurisdiction_of)
@@ -266,8 +268,8 @@ def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedd
     manifest = {
         "verdicts": list(VERDICTS),
         "topics": list(TOPICS),
-        "corpus_digest": corpus_digest(examples),
-        "examples": len(examples),
+        "corpus_digest": corpus_digest(corpus),
+        "examples": len(corpus),
         "situations": len({e.situation for e in examples}),
         "thresholds": {"verdicts": thresholds,
                        "chosen_on": f"{len(calibration)} held-out cases" if calibration else "cross-validation",
@@ -278,6 +280,8 @@ def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedd
                      "embedding_digest": embedding.digest()},
         "trained_with": _versions(),
     }
+    if extra:
+        manifest["rulings"] = {"examples": len(extra), "digest": corpus_digest(extra)}
     return Weights(arrays, manifest)
 
 

@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from ..contract import CAPACITIES
+from ..contract import CAPACITIES, TOPICS, VERDICTS
 from ..engine.answer import VERDICT_LABELS
 
 # -- Slack's limits -----------------------------------------------------------------------
@@ -81,7 +81,19 @@ INPUT_URGENCY = "urgency"
 INPUT_KEEP_DETAILS = "keep_details"
 INPUT_ANSWER = "answer"
 INPUT_PRECEDENT = "precedent"
+INPUT_RULING_VERDICT = "ruling_verdict"
+INPUT_RULING_CAPACITY = "ruling_capacity"
+INPUT_RULING_TOPICS = "ruling_topics"
+INPUT_RULING_PROVISIONS = "ruling_provisions"
+INPUT_LEARN = "learn"
+INPUT_WORDING = "wording"
 VALUE = "value"
+
+#: The consent to learn from a ruling: yes, no, or (the default) only when it is shared as a precedent.
+LEARN_CHOICES = {"precedent": None, "yes": True, "no": False}
+RULING_LABELS = {"ok": "OK to post", "caution": "Post with care", "needs-approval": "Needs approval first",
+                 "do-not-post": "Do not post"}
+AGREEMENT_LABELS = {"under_called": "under-called", "over_called": "over-called", "agreed": "agreed"}
 
 CONTACT_KINDS = ("email", "phone")
 
@@ -354,9 +366,15 @@ def _answer_head(answer: Mapping[str, Any]) -> list[dict]:
     if suggestion and suggestion.strip() and findings:
         blocks.append(section("*A safer draft*\n" + quote(suggestion, SUGGESTION_TEXT)))
     for precedent in (answer.get("precedents") or [])[:2]:
-        blocks.append(section(
-            f":scales: *An ethics advisor answered a similar question on {escape(precedent.get('date', ''))}* "
-            f"({escape(precedent.get('ref', ''))}):\n" + quote(precedent.get("answer", ""), 2000)))
+        ruling = precedent.get("ruling") if isinstance(precedent.get("ruling"), Mapping) else {}
+        if precedent.get("followed") and ruling:
+            what = "question" if ruling.get("mode") == "ask" else "post"
+            heading = (f"*An ethics advisor ruled on a similar {what} on {escape(precedent.get('date', ''))}* "
+                       f"({escape(precedent.get('ref', ''))}): {verdict_line(ruling.get('verdict', ''))}")
+        else:
+            heading = (f"*An ethics advisor answered a similar question on {escape(precedent.get('date', ''))}* "
+                       f"({escape(precedent.get('ref', ''))}):")
+        blocks.append(section(f":scales: {heading}\n" + quote(precedent.get("answer", ""), 2000)))
     notes = []
     period = answer.get("period")
     if isinstance(period, Mapping):
@@ -572,17 +590,87 @@ def escalated_modal(ref: str, announced: bool) -> dict:
     return info_modal("Escalated", escalated_text(ref, announced))
 
 
-def resolve_modal(case: Any, private_metadata: str) -> dict:
+def resolve_modal(case: Any, private_metadata: str,
+                  provisions: Sequence[tuple[str, Sequence[tuple[str, str]]]] = ()) -> dict:
+    """The advisor's answer to the asker and their ruling on the text, prefilled with canipost's own
+    answer (agreeing is one click). ``provisions``: the profile's, grouped by source document, as
+    (document, [(id, title)]), to name the ones that decide it."""
     blocks = _case_summary(case, text_limit=2000) + [
         _text_input(INPUT_ANSWER, "Your answer to the asker", optional=False,
                     hint="Sent to them in a direct message, and kept with the case."),
+        *_ruling_inputs(case, provisions),
         {"type": "input", "block_id": INPUT_PRECEDENT, "optional": True, "label": plain("Precedent", 200),
          "element": {"type": "checkboxes", "action_id": VALUE, "options": [
              option("Share this answer with people who ask something similar", "yes")]},
          "hint": plain("The question is shown without names, emails or phone numbers.", 2000)},
+        {"type": "input", "block_id": INPUT_LEARN, "optional": False,
+         "label": plain("Use this to improve answers", 200),
+         "element": {"type": "radio_buttons", "action_id": VALUE, "options": _LEARN_OPTIONS,
+                     "initial_option": _LEARN_OPTIONS[0]},
+         "hint": plain("The text, de-identified (or as you word it below), becomes one of the agency's own examples "
+                       "at the next retrain.", 2000)},
+        _text_input(INPUT_WORDING, "The text as others may see it (optional)", optional=True,
+                    hint="For the precedent and the example. Otherwise names, emails and phone numbers are taken "
+                         "out for you."),
     ]
     return modal(f"Resolve {case.ref}", blocks, callback_id=VIEW_RESOLVE, submit="Resolve", close="Cancel",
                  private_metadata=private_metadata)
+
+
+_LEARN_OPTIONS = [option("If I share it as a precedent", "precedent"), option("Yes", "yes"), option("No", "no")]
+
+
+def _select(block_id: str, label: str, options: list[dict], initial: list[dict], *, multi: bool = False,
+            optional: bool = False, hint: str = "", groups: list[dict] | None = None, most: int | None = None) -> dict:
+    element: dict[str, Any] = {"type": "multi_static_select" if multi else "static_select", "action_id": VALUE,
+                               "placeholder": plain("Choose…", 150)}
+    if groups is not None:
+        element["option_groups"] = groups
+    else:
+        element["options"] = options
+    if initial:
+        element["initial_options" if multi else "initial_option"] = initial if multi else initial[0]
+    if most:
+        element["max_selected_items"] = most
+    block = {"type": "input", "block_id": block_id, "optional": optional, "label": plain(label, 2000),
+             "element": element}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _ruling_inputs(case: Any, provisions: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> list[dict]:
+    verdicts = [option(RULING_LABELS[v], v) for v in VERDICTS]
+    capacities = [option(CAPACITY_LABELS[c], c) for c in CAPACITIES]
+    topics = [option(f"{t}: {about}", t) for t, about in TOPICS.items()]
+    said = getattr(case, "verdict", None)
+    capacity = getattr(case, "capacity", None) or "personal"
+    cited = list(getattr(case, "topics", None) or [])[:3]
+    inputs = [
+        _select(INPUT_RULING_VERDICT, "Your ruling on this text", verdicts, [o for o in verdicts if o["value"] == said],
+                hint="Prefilled with canipost's answer: leave it if you agree."),
+        _select(INPUT_RULING_CAPACITY, "For posting as", capacities, [o for o in capacities if o["value"] == capacity]),
+        _select(INPUT_RULING_TOPICS, "Topics it engages (main first)", topics,
+                [o for t in cited for o in topics if o["value"] == t], multi=True, optional=True, most=3,
+                hint="At most three. A ruling above OK names at least one."),
+    ]
+    groups = [{"label": plain(document, OPTION_TEXT), "options": [option(title, pid) for pid, title in listed][:100]}
+              for document, listed in provisions if listed][:100]
+    if groups:
+        inputs.append(_select(INPUT_RULING_PROVISIONS, "Provisions that decide it (optional)", [], [], multi=True,
+                              optional=True, groups=groups))
+    return inputs
+
+
+def ruling_problem(view: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(block id, what is wrong) when a submitted resolve form holds a ruling no example could carry."""
+    verdict = submitted(view, INPUT_RULING_VERDICT)
+    topics = submitted(view, INPUT_RULING_TOPICS) or []
+    if verdict and verdict != "ok" and not topics:
+        return INPUT_RULING_TOPICS, "Name the topic (or topics) this ruling engages."
+    if len(topics) > 3:
+        return INPUT_RULING_TOPICS, "At most three topics, the main one first."
+    return None
 
 
 def resolved_modal(case: Any) -> dict:
@@ -630,6 +718,8 @@ def escalation_notice(case: Any) -> tuple[str, list[dict]]:
     if case.status == "resolved":
         blocks.append(section(f"{sign} *Resolved* by {_who(case.assignee_id, case.assignee_name)} "
                               f"{slack_date(case.resolved_at)}\n" + quote(case.resolution or "", 1500)))
+        if getattr(case, "ruling", None):
+            blocks.append(context(ruling_text(case.ruling)))
     elif case.status == "claimed":
         blocks.append(section(f"{sign} *Claimed* by {_who(case.assignee_id, case.assignee_name)} "
                               f"{slack_date(case.claimed_at)}"))
@@ -658,10 +748,25 @@ def resolution_message(case: Any) -> tuple[str, list[dict]]:
         section(f":white_check_mark: *{escape(case.ref)}: an ethics advisor has answered.*\n"
                 f"{advisor} wrote:\n" + quote(case.resolution or "", 2500)),
     ]
+    if getattr(case, "ruling", None):
+        ruling = case.ruling
+        blocks.append(section(f"*The advisor's ruling:* {verdict_line(ruling['verdict'])} for posting in a "
+                              f"{escape(ruling['capacity'])} capacity."))
     if case.text:
         blocks.append(context("Your " + ("draft" if case.mode == "check" else "question") + ": "
                               + clip(escape(case.text), 600)))
     return clip(f"{case.ref}: an ethics advisor has answered: {escape(case.resolution or '')}", FALLBACK_TEXT), blocks
+
+
+def ruling_text(ruling: Mapping[str, Any]) -> str:
+    """The advisor's ruling in one line, beside canipost's verdict."""
+    said = ruling.get("agreement")
+    line = f"Ruling: {verdict_line(ruling.get('verdict', ''))} ({escape(ruling.get('capacity', ''))})"
+    if said:
+        line += f" \u00b7 canipost said {escape(ruling.get('canipost_verdict', ''))}: *{escape(said)}*"
+    if ruling.get("learn"):
+        line += " \u00b7 used to improve answers"
+    return line
 
 
 def is_slack_user(user_id: str | None) -> bool:
@@ -671,8 +776,10 @@ def is_slack_user(user_id: str | None) -> bool:
 # -- App Home -----------------------------------------------------------------------------
 
 def home_view(own: Iterable[Any], *, profile: str, queue: Sequence[Any] | None = None,
-              mine: Sequence[Any] | None = None, queue_total: int | None = None) -> dict:
-    """The Home tab: how to use canipost, the person's own cases and, for advisors, the queue."""
+              mine: Sequence[Any] | None = None, queue_total: int | None = None,
+              agreement: Mapping[str, Any] | None = None) -> dict:
+    """The Home tab: how to use canipost, the person's own cases and, for advisors, the queue and
+    how often canipost agrees with their rulings (``agreement``: :func:`canipost.store.reports.agreement`)."""
     blocks = [header("Can I post this?"), section(help_text()),
               context(f"Answers follow the `{escape(profile)}` profile. They are guidance, not a ruling: "
                       "for a ruling, escalate to an ethics advisor."),
@@ -696,13 +803,46 @@ def home_view(own: Iterable[Any], *, profile: str, queue: Sequence[Any] | None =
         blocks.append(context(f"{waiting} waiting for an advisor \u00b7 {len(mine or [])} claimed by you. "
                               "Oldest first. `canipost escalations list` shows every case."))
         items = list(mine or []) + [c for c in queue if c.ref not in {m.ref for m in mine or []}]
+        figures = agreement_blocks(agreement) if agreement is not None else []
         # Two blocks a case, and one to say how many more: within Slack's 100 for the whole tab.
-        room = (SURFACE_BLOCKS - len(blocks) - 1) // 2
+        room = (SURFACE_BLOCKS - len(blocks) - len(figures) - 1) // 2
         for case in items[:room]:
             blocks += _queue_item(case)
         if len(items) > room:
             blocks.append(context(f"_{len(items) - room} more not shown: `canipost escalations list --status open`._"))
+        blocks += figures
     return {"type": "home", "blocks": fit(blocks, SURFACE_BLOCKS)}
+
+
+AGREEMENT_MONTHS = 6  # rows of profile and month shown
+AGREEMENT_CASES = 8  # disagreements listed
+
+
+def agreement_blocks(report: Mapping[str, Any]) -> list[dict]:
+    """How often canipost's verdicts agreed with the advisors' rulings, by profile and month (newest
+    first), and the latest cases where it did not, under-calls first."""
+    blocks = [divider(), header("Ethics advisors: canipost against your rulings")]
+    if not report.get("rulings"):
+        return blocks + [context("No rulings yet. Each case you resolve records your ruling beside canipost's "
+                                 "verdict; the figures appear here.")]
+    lines = []
+    for group in list(report.get("by_profile_month") or [])[:AGREEMENT_MONTHS]:
+        lines.append(f"`{escape(group['profile'])}` {escape(group['month'])}: {group['rulings']} ruling(s), "
+                     f"{group['agreed']} agreed, *{group['under_called']} under-called*, "
+                     f"{group['over_called']} over-called")
+    blocks.append(section("\n".join(lines)))
+    missed = [(key, case) for group in report.get("by_profile_month") or []
+              for key in ("under_called", "over_called") for case in group["cases"][key]]
+    missed.sort(key=lambda item: (item[1]["ruled_on"], item[1]["ref"]), reverse=True)  # newest first...
+    missed.sort(key=lambda item: item[0] != "under_called")  # ...under-calls (the dangerous ones) before
+    if missed:
+        blocks.append(section("*Where canipost was wrong*\n" + "\n".join(
+            f"\u2022 *{escape(case['ref'])}* {escape(case['ruled_on'])}: {AGREEMENT_LABELS[key]}, canipost said "
+            f"{escape(case['canipost'])}, ruled {escape(case['ruling'])} ({escape(case['capacity'])})"
+            for key, case in missed[:AGREEMENT_CASES])))
+    blocks.append(context(f"{report['rulings']} ruling(s) in all, {report['agreed']} agreed. "
+                          "`canipost escalations agreement` has every case."))
+    return blocks
 
 
 def _queue_item(case: Any) -> list[dict]:
@@ -727,7 +867,7 @@ def submitted(view: Mapping[str, Any], block_id: str) -> Any:
     list of ticked checkbox values (None when empty)."""
     state = ((view.get("state") or {}).get("values") or {}).get(block_id) or {}
     element = state.get(VALUE) or {}
-    if element.get("type") in ("checkboxes",):
+    if element.get("type") in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     if "selected_option" in element:
         return (element.get("selected_option") or {}).get("value")

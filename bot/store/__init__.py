@@ -10,8 +10,8 @@ Datasette::
 
 Parts: :class:`Escalations` (cases and their workflow), :class:`AnswerLog` (answers behind
 Slack buttons), :class:`Access` (who may act on the answer a request names), :class:`Feedback`,
-:class:`HandledEvents` (Slack retries), :class:`Precedents` and :class:`Outbox` (Slack work
-until delivered). All share one connection; every method is safe to call from several
+:class:`HandledEvents` (Slack retries), :class:`Precedents`, :class:`Rulings` (the advisors'
+verdicts, see :mod:`.rulings`) and :class:`Outbox` (Slack work until delivered). All share one connection; every method is safe to call from several
 threads, and several processes may use the same file at once.
 """
 
@@ -30,12 +30,13 @@ from .feedback import Feedback
 from .outbox import Job, Outbox
 from .model import SYSTEM, Actor, AuditEntry, Comment, Escalation
 from .precedents import Precedents
+from .rulings import Ruling, Rulings
 from .schema import LATEST, STATUSES, migrate
 
 __all__ = [
     "Access", "Actor", "AnswerLog", "AuditEntry", "Comment", "Escalation", "Escalations", "Feedback", "HandledEvents",
     "InvalidTransition", "Job", "LoggedAnswer", "NotAllowed", "NotFound", "Outbox", "Precedents", "REF_PREFIX",
-    "SCHEMA_VERSION",
+    "Ruling", "Rulings", "SCHEMA_VERSION",
     "STATUSES", "STATUS_FILTERS", "SYSTEM", "SchemaTooNew", "Store", "StoreBusy", "StoreError", "URGENCIES",
     "format_ref", "parse_ref",
 ]
@@ -59,6 +60,7 @@ class Store:
         self.feedback = Feedback(self.database)
         self.events = HandledEvents(self.database)
         self.precedents = Precedents(self.database)
+        self.rulings = Rulings(self.database)
         self.access = Access(self.database, self.answers)
         self.outbox = Outbox(self.database)
 

@@ -1,8 +1,10 @@
 """The audit trail: who did what to which case, and when. Append-only (triggers enforce it).
 
 Actions: ``created``, ``claimed``, ``commented``, ``resolved``, ``reopened``, ``purged``,
-``precedent-withdrawn``, and ``refused`` for an attempt the store turned down (``detail``
-says what was tried and why it was refused). Rows are written in the same transaction as
+``precedent-withdrawn``, ``ruled`` (the advisor's ruling), ``ruling-withdrawn`` (the case was
+reopened), ``consent-given`` and ``consent-withdrawn`` (to learn from the ruling), ``retrained`` and
+``retrain-refused`` (``canipost kb train``: no case), and ``refused`` for an attempt the store turned
+down (``detail`` says what was tried and why it was refused). Rows are written in the same transaction as
 the change they describe, so the trail never claims a step that did not happen, nor misses
 one that did.
 """
@@ -13,7 +15,8 @@ import sqlite_utils
 
 from .model import Actor, AuditEntry
 
-ACTIONS = ("created", "claimed", "commented", "resolved", "reopened", "purged", "precedent-withdrawn", "refused")
+ACTIONS = ("created", "claimed", "commented", "resolved", "reopened", "purged", "precedent-withdrawn", "ruled",
+           "ruling-withdrawn", "consent-given", "consent-withdrawn", "retrained", "retrain-refused", "refused")
 
 
 def record(db: sqlite_utils.Database, at: str, actor: Actor, action: str, *, escalation_id: int | None = None,

@@ -32,6 +32,9 @@ from .db import Database, timestamp
 from .errors import InvalidTransition, NotAllowed, NotFound
 from .masking import CONTACT_KINDS, IDENTIFYING_KINDS, mask, mask_values, personal_findings
 from .model import SYSTEM, Actor, AuditEntry, Comment, Escalation
+from .rulings import Ruling, agreement
+from .rulings import describe as describe_ruling
+from .rulings import from_row as from_ruling_row
 
 log = logging.getLogger("canipost.store")
 
@@ -46,6 +49,7 @@ STATUS_FILTERS = {
     "all": None,
 }
 MAX_TEXT = 40_000
+CONSENT = "use this ruling (its text de-identified) to improve answers, from the next retrain"
 
 _REF = re.compile(r"^\s*(?:cp-?)?0*(\d{1,12})\s*$", re.IGNORECASE)
 
@@ -257,22 +261,27 @@ class Escalations:
             f"Sorry, {row['ref']} is not one of your cases, so you cannot comment on it."))
 
     def resolve(self, ref: str | int, actor: Actor, answer: str, precedent: bool = False,
-                precedent_question: str | None = None) -> Escalation:
+                precedent_question: str | None = None, ruling: Ruling | None = None) -> Escalation:
         """Record the advisor's ``answer`` and close the case.
 
         ``precedent`` publishes the answer, with the question stripped of emails, phone
         numbers and names, to everyone asking something similar later.
-        ``precedent_question`` replaces that stripped question with the advisor's own wording.
+        ``precedent_question`` replaces that stripped question with the advisor's own wording
+        (in the precedent, and in the example a ruling becomes).
+        ``ruling`` records the advisor's verdict on the text beside canipost's (see :mod:`.rulings`);
+        with consent (by default, when it is a precedent) the text becomes a labelled example.
         """
         answer = _require_text(answer, "answer")
         if precedent_question is not None:
             precedent_question = _require_text(precedent_question, "question of the precedent")
+        ruling = ruling.checked() if ruling is not None else None
+        learn = ruling is not None and (precedent if ruling.learn is None else ruling.learn)
 
         def check(row: dict) -> str | None:
             if row["status"] == "resolved":
                 return (f"{row['ref']} was already resolved on {row['resolved_at'][:10]} by "
                         f"{row['assignee_name'] or row['assignee_id']}. Reopen it to answer it again.")
-            if precedent and not precedent_question and not row["question_anonymised"]:
+            if (precedent or learn) and not precedent_question and not row["question_anonymised"]:
                 return (f"{row['ref']} was stored before precedents existed, so its question has no "
                         "anonymised version: give the question as the precedent should show it.")
             return None
@@ -291,7 +300,50 @@ class Escalations:
             }, replace=True)
             return "marked as a precedent"
 
-        return self._transition(ref, actor, "resolve", "resolved", check, apply)
+        def record_ruling(db: sqlite_utils.Database, row: dict, now: str) -> None:
+            if ruling is None:
+                return
+            db["rulings"].insert({
+                "escalation_id": row["id"], "created_at": now, "ruled_by_id": actor.id,
+                "ruled_by_name": actor.name or None, "profile": row["profile"], "mode": row["mode"] or "ask",
+                "capacity": ruling.capacity, "verdict": ruling.verdict, "topics": json.dumps(list(ruling.topics)),
+                "provisions": json.dumps(list(ruling.provisions)), "canipost_verdict": row["verdict"],
+                "agreement": agreement(row["verdict"], ruling.verdict), "learn": int(learn),
+                "example_text": self.database.scrub(precedent_question or row["question_anonymised"]),
+            })
+            audit_trail.record(db, now, actor, "ruled", escalation_id=row["id"], ref=row["ref"], detail=describe_ruling(
+                ruling.verdict, ruling.capacity, row["verdict"], ruling.topics, ruling.provisions))
+            if learn:
+                audit_trail.record(db, now, actor, "consent-given", escalation_id=row["id"], ref=row["ref"],
+                                   detail=CONSENT)
+
+        return self._transition(ref, actor, "resolve", "resolved", check, apply, after=record_ruling)
+
+    def consent(self, ref: str | int, actor: Actor, learn: bool, text: str | None = None) -> Escalation:
+        """Give (``learn``) or withdraw the consent to learn from the case's ruling; ``text`` is the
+        advisor's own wording of the example (the de-identified text otherwise). A withdrawn
+        consent takes the example out of the training set at the next retrain."""
+        if text is not None:
+            text = _require_text(text, "text of the example")
+        action = "consent-given" if learn else "consent-withdrawn"
+
+        def check(row: dict) -> str | None:
+            current = self._ruling(self.database.db, row["id"])
+            if current is None:
+                return f"{row['ref']} has no ruling to learn from: rulings are recorded when a case is resolved."
+            if learn and not (text or current["example_text"]):
+                return f"{row['ref']}'s text was not kept for learning: give the text as the example should read."
+            if bool(current["learn"]) == learn and text is None:
+                return f"{row['ref']}'s ruling is already {'' if learn else 'not '}used to improve answers."
+            return None
+
+        def apply(db: sqlite_utils.Database, row: dict, now: str) -> str:
+            db.execute("UPDATE rulings SET learn = ?, example_text = COALESCE(?, example_text) "
+                       "WHERE escalation_id = ? AND withdrawn_at IS NULL",
+                       [int(learn), self.database.scrub(text), row["id"]])
+            return CONSENT if learn else "not used to improve answers from the next retrain"
+
+        return self._transition(ref, actor, "change the consent of", action, check, apply)
 
     def reopen(self, ref: str | int, actor: Actor, reason: str) -> Escalation:
         """Put a resolved case back in the queue. The earlier answer is kept as a comment."""
@@ -317,6 +369,11 @@ class Escalations:
             # An answer under review is no longer one to show other people.
             if db.execute("DELETE FROM precedents WHERE escalation_id = ?", [row["id"]]).rowcount:
                 audit_trail.record(db, now, actor, "precedent-withdrawn", escalation_id=row["id"], ref=row["ref"])
+            # ... nor one to measure canipost by, or to learn from at the next retrain.
+            if db.execute("UPDATE rulings SET withdrawn_at = ? WHERE escalation_id = ? AND withdrawn_at IS NULL",
+                          [now, row["id"]]).rowcount:
+                audit_trail.record(db, now, actor, "ruling-withdrawn", escalation_id=row["id"], ref=row["ref"],
+                                   detail="no longer counted in the agreement, nor learnt from at the next retrain")
             return None
 
         return self._transition(ref, actor, "reopen", "reopened", check, apply)
@@ -363,6 +420,12 @@ class Escalations:
         with self.database.read() as db:
             return reports.stats(db)
 
+    def agreement(self, actor: Actor | None = None, since: str | None = None, profile: str | None = None) -> dict[str, Any]:
+        """How often canipost's verdicts agreed with the advisors' rulings (see :func:`.reports.agreement`)."""
+        self._advisors_only(actor, "see how canipost agrees with the rulings")
+        with self.database.read() as db:
+            return reports.agreement(db, since, profile)
+
     def export_csv(self, out: TextIO, actor: Actor | None = None, include_text: bool = True) -> int:
         """Every case as CSV rows on ``out``; returns how many."""
         self._advisors_only(actor, "export the cases")
@@ -392,8 +455,9 @@ class Escalations:
         if refusal is not None:
             raise refusal
 
-    def _transition(self, ref, actor: Actor, verb: str, new_status: str, check, apply) -> Escalation:
-        """Run one workflow step: advisors only, state checked, change and audit row together."""
+    def _transition(self, ref, actor: Actor, verb: str, new_status: str, check, apply, after=None) -> Escalation:
+        """Run one workflow step: advisors only, state checked, change and audit row together
+        (``after``: what follows the step in the same transaction, with audit rows of its own)."""
         with self.database.write() as db:
             row, refusal = self._named(db, ref, actor, verb)
             if row is None:
@@ -406,6 +470,8 @@ class Escalations:
                 now = self.database.now()
                 detail = apply(db, row, now)
                 audit_trail.record(db, now, actor, new_status, escalation_id=row["id"], ref=row["ref"], detail=detail)
+                if after is not None:
+                    after(db, row, now)
                 log.info("escalation %s %s by %s", row["ref"], new_status, actor.id)
                 return self._load(db, row["id"], actor)
             if row is not None:
@@ -452,6 +518,7 @@ class Escalations:
     def _load(self, db: sqlite_utils.Database, number: int, actor: Actor) -> Escalation:
         row = self._row(db, number)
         row["precedent"] = db.execute("SELECT 1 FROM precedents WHERE escalation_id = ?", [number]).fetchone()
+        ruling = self._ruling(db, number)
         provisions = [
             {"id": p["provision_id"], "title": p["title"], "topics": json.loads(p["topics"] or "[]"), "effect": p["effect"]}
             for p in db.query("SELECT * FROM escalation_provisions WHERE escalation_id = ? ORDER BY position", [number])
@@ -460,4 +527,11 @@ class Escalations:
         # Advisors' notes are theirs; the asker sees only what they wrote themselves.
         visible = [Comment(c["created_at"], c["author_id"], c["author_name"], c["text"]) for c in comments
                    if actor.is_advisor or c["author_id"] == actor.id]
-        return Escalation.from_row(row, provisions=provisions, comments=visible)
+        # The asker is told the advisor's answer; the ruling is the advisors' own record.
+        ruling_seen = from_ruling_row(ruling) if ruling is not None and actor.is_advisor else None
+        return Escalation.from_row(row, provisions=provisions, comments=visible, ruling=ruling_seen)
+
+    @staticmethod
+    def _ruling(db: sqlite_utils.Database, number: int) -> dict | None:
+        rows = list(db.query("SELECT * FROM rulings WHERE escalation_id = ? AND withdrawn_at IS NULL", [number]))
+        return rows[0] if rows else None

@@ -86,6 +86,8 @@ class Escalation:
     notice_ts: str | None = None
     provisions: list[dict[str, Any]] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
+    #: The advisor's ruling (see :mod:`.rulings`), for advisors; None before one was made, or for old cases.
+    ruling: dict[str, Any] | None = None
     #: False when :meth:`Escalations.create` found the case already made by the same interaction.
     created: bool = True
 

@@ -8,6 +8,7 @@ personal details, and it is the advisors' published judgement. Reopening the cas
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .db import Database
@@ -18,14 +19,25 @@ class Precedents:
         self.database = database
 
     def list(self, profile: str | None = None) -> list[dict[str, Any]]:
-        """``{"ref", "date", "question", "answer", "profile"}`` for each precedent, oldest first."""
-        sql = ("SELECT e.ref, p.answered_on AS date, p.question, p.answer, p.profile "
-               "FROM precedents p JOIN escalations e ON e.id = p.escalation_id")
+        """``{"ref", "date", "question", "answer", "profile"}`` for each precedent, oldest first, and
+        ``"ruling"`` (``{"verdict", "capacity", "mode", "topics", "provisions"}``) where the advisor
+        ruled on the case: the engine follows it for close texts (:mod:`canipost.engine.rulings`)."""
+        sql = ("SELECT e.ref, p.answered_on AS date, p.question, p.answer, p.profile, r.verdict AS ruled, "
+               "r.capacity, r.mode, r.topics, r.provisions "
+               "FROM precedents p JOIN escalations e ON e.id = p.escalation_id "
+               "LEFT JOIN rulings r ON r.escalation_id = p.escalation_id AND r.withdrawn_at IS NULL")
         params: list[Any] = []
         if profile:
             sql += " WHERE p.profile = ?"
             params.append(profile)
-        return self.database.query(sql + " ORDER BY p.escalation_id", params)
+        found = []
+        for row in self.database.query(sql + " ORDER BY p.escalation_id", params):
+            precedent = {k: row[k] for k in ("ref", "date", "question", "answer", "profile")}
+            if row["ruled"]:
+                precedent["ruling"] = {"verdict": row["ruled"], "capacity": row["capacity"], "mode": row["mode"],
+                                       "topics": json.loads(row["topics"]), "provisions": json.loads(row["provisions"])}
+            found.append(precedent)
+        return found
 
     def version(self) -> tuple:
         """Changes whenever a precedent is added or withdrawn, by this process or another

@@ -58,7 +58,56 @@ def stats(db: sqlite_utils.Database) -> dict[str, Any]:
         "median_hours_to_resolve": median,
         "oldest_open": {"ref": oldest[0], "created_at": oldest[1]} if oldest else None,
         "precedents": db.execute("SELECT COUNT(*) FROM precedents").fetchone()[0],
+        "agreement": agreement(db),
     }
+
+
+#: The agreement keys, in the order a report shows them (under-called first: the dangerous direction).
+AGREEMENT_KEYS = {"under-called": "under_called", "over-called": "over_called", "agreed": "agreed"}
+
+
+def agreement(db: sqlite_utils.Database, since: str | None = None, profile: str | None = None) -> dict[str, Any]:
+    """How canipost's verdicts stood against the advisors' rulings: in all, and per profile and
+    month of the ruling (profiles in order, newest month first), with the cases behind each figure,
+    newest first. Only rulings that stand (not withdrawn) on cases canipost had answered count.
+
+    ``since`` is a date (``2024-05-01``); ``profile`` keeps one profile's rulings.
+    """
+    clauses, params = ["r.withdrawn_at IS NULL", "r.agreement IS NOT NULL"], []
+    if since:
+        clauses.append("r.created_at >= ?")
+        params.append(since)
+    if profile:
+        clauses.append("r.profile = ?")
+        params.append(profile)
+    rows = db.query("SELECT e.ref, r.profile, r.created_at, r.capacity, r.verdict, r.canipost_verdict, r.agreement "
+                    "FROM rulings r JOIN escalations e ON e.id = r.escalation_id "
+                    f"WHERE {' AND '.join(clauses)} ORDER BY r.created_at DESC, r.id DESC", params)
+    totals = _agreement_counts()
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = AGREEMENT_KEYS[row["agreement"]]
+        group = groups.setdefault((row["profile"], row["created_at"][:7]), {
+            "profile": row["profile"], "month": row["created_at"][:7], **_agreement_counts(),
+            "cases": {k: [] for k in AGREEMENT_KEYS.values()}})
+        for counts in (totals, group):
+            counts["rulings"] += 1
+            counts[key] += 1
+        group["cases"][key].append({"ref": row["ref"], "ruled_on": row["created_at"][:10], "capacity": row["capacity"],
+                                    "canipost": row["canipost_verdict"], "ruling": row["verdict"]})
+    ordered = sorted(groups.values(), key=lambda g: g["month"], reverse=True)
+    ordered.sort(key=lambda g: g["profile"])  # stable: newest month first within each profile
+    for group in ordered:
+        group["agreement_rate"] = _rate(group)
+    return {"since": since, "profile": profile, **totals, "agreement_rate": _rate(totals), "by_profile_month": ordered}
+
+
+def _agreement_counts() -> dict[str, int]:
+    return {"rulings": 0, **dict.fromkeys(AGREEMENT_KEYS.values(), 0)}
+
+
+def _rate(counts: dict[str, int]) -> float | None:
+    return round(counts["agreed"] / counts["rulings"], 3) if counts["rulings"] else None
 
 
 EXPORT_SQL = (

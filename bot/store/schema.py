@@ -187,6 +187,26 @@ CREATE TABLE outbox_steps (
     PRIMARY KEY (key, step)
 )"""
 
+RULINGS = """
+CREATE TABLE rulings (
+    id INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    created_at TEXT NOT NULL,
+    ruled_by_id TEXT NOT NULL,
+    ruled_by_name TEXT,
+    profile TEXT NOT NULL,
+    mode TEXT NOT NULL CHECK (mode IN ('ask', 'check')),
+    capacity TEXT NOT NULL CHECK (capacity IN ('official', 'professional', 'personal')),
+    verdict TEXT NOT NULL CHECK (verdict IN ('ok', 'caution', 'needs-approval', 'do-not-post')),
+    topics TEXT NOT NULL DEFAULT '[]',
+    provisions TEXT NOT NULL DEFAULT '[]',
+    canipost_verdict TEXT CHECK (canipost_verdict IN ('ok', 'caution', 'needs-approval', 'do-not-post')),
+    agreement TEXT CHECK (agreement IN ('agreed', 'under-called', 'over-called')),
+    learn INTEGER NOT NULL DEFAULT 0 CHECK (learn IN (0, 1)),
+    example_text TEXT,
+    withdrawn_at TEXT
+)"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("escalations and the audit trail", _script(
         ESCALATIONS,
@@ -229,6 +249,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         OUTBOX_STEPS,
         # Which piece of work holds a handled event's claim, so that it can take it back after a crash.
         "ALTER TABLE handled_events ADD COLUMN holder TEXT",
+    )),
+    Migration("rulings: the advisors' verdicts, measured against canipost's and learnt from", _script(
+        RULINGS,
+        # One ruling stands for a case at a time; reopening it withdraws the ruling (kept, dated).
+        "CREATE UNIQUE INDEX rulings_current ON rulings (escalation_id) WHERE withdrawn_at IS NULL",
+        "CREATE INDEX rulings_created ON rulings (created_at) WHERE withdrawn_at IS NULL",
     )),
 )
 

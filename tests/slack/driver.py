@@ -140,7 +140,8 @@ class Slack:
 
     def submit(self, user: str, view: dict, values: dict[str, Any]) -> Reply:
         """Submit a modal the app opened (``view`` as recorded), with ``values`` by block id:
-        a string for a text input, ("select", value), ("checkboxes", [values]) or ("radio", value)."""
+        a string for a text input, ("select", value), ("multi", [values]), ("checkboxes", [values]) or
+        ("radio", value)."""
         state: dict[str, Any] = {}
         for block_id, value in values.items():
             if isinstance(value, tuple) and value[0] == "select":
@@ -148,6 +149,9 @@ class Slack:
             elif isinstance(value, tuple) and value[0] == "radio":
                 state[block_id] = {"value": {"type": "radio_buttons",
                                              "selected_option": None if value[1] is None else {"value": value[1]}}}
+            elif isinstance(value, tuple) and value[0] == "multi":
+                state[block_id] = {"value": {"type": "multi_static_select",
+                                             "selected_options": [{"value": v} for v in value[1]]}}
             elif isinstance(value, tuple) and value[0] == "checkboxes":
                 state[block_id] = {"value": {"type": "checkboxes",
                                              "selected_options": [{"value": v} for v in value[1]]}}

@@ -171,3 +171,54 @@ def test_reading_a_submitted_modal():
     assert blocks.submitted(view, "blank") is None and blocks.submitted(view, "missing") is None
     assert blocks.submitted(view, "capacity") == "official" and blocks.submitted(view, "none") is None
     assert blocks.submitted(view, "keep") == ["keep"]
+
+
+def test_resolve_form_with_the_ruling_within_limits_and_prefilled():
+    provisions = [(f"Document {d} " * 20, [(f"p.{d}.{n}", "A long provision title " * 10) for n in range(150)])
+                  for d in range(120)]
+    form = blocks.resolve_modal(case(topics=["privacy", "respect", "tone", "accuracy"], capacity="official"),
+                                blocks.metadata(ref="CP-00007"), provisions)
+    check_view(form)
+    inputs = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
+    assert inputs["ruling_verdict"]["initial_option"]["value"] == "do-not-post"
+    assert inputs["ruling_capacity"]["initial_option"]["value"] == "official"
+    assert [o["value"] for o in inputs["ruling_topics"]["initial_options"]] == ["privacy", "respect", "tone"]
+    groups = inputs["ruling_provisions"]["option_groups"]
+    assert len(groups) == 100 and all(len(g["options"]) == 100 for g in groups)
+    assert all(units(o["text"]["text"]) <= 75 for g in groups for o in g["options"])
+    assert not any(p in json.dumps(form) for p in PINGS)
+    assert "ruling_provisions" not in json.dumps(blocks.resolve_modal(case(), blocks.metadata(ref="CP-00007")))
+
+
+def test_a_ruling_above_ok_without_topics_is_sent_back_to_the_form():
+    def form(verdict, topics):
+        values = {"ruling_verdict": {"value": {"type": "static_select", "selected_option": {"value": verdict}}},
+                  "ruling_topics": {"value": {"type": "multi_static_select",
+                                              "selected_options": [{"value": t} for t in topics]}}}
+        return {"state": {"values": values}}
+
+    assert blocks.ruling_problem(form("caution", [])) == ("ruling_topics", "Name the topic (or topics) this ruling engages.")
+    assert blocks.ruling_problem(form("ok", [])) is None and blocks.ruling_problem(form("caution", ["tone"])) is None
+    assert blocks.ruling_problem(form("caution", ["a", "b", "c", "d"]))[0] == "ruling_topics"
+    assert blocks.ruling_problem({"state": {"values": {}}}) is None, "a form from before rulings has none"
+    assert blocks.submitted(form("ok", ["tone", "accuracy"]), "ruling_topics") == ["tone", "accuracy"]
+
+
+def test_home_shows_the_agreement_within_limits_under_calls_first():
+    cases = lambda key, m: [{"ref": f"CP-{key[0]}{m:02d}{i:02d}", "ruled_on": f"2024-{m:02d}-{i % 28 + 1:02d}",  # noqa: E731
+                             "capacity": "personal", "canipost": "ok <!here>", "ruling": "caution"} for i in range(100)]
+    months = [{"profile": "au-aps", "month": f"2024-{m:02d}", "rulings": 300, "agreed": 100, "under_called": 100,
+               "over_called": 100, "cases": {"agreed": cases("agreed", m), "under_called": cases("under", m),
+                                             "over_called": cases("over", m)}} for m in range(12, 0, -1)]
+    report = {"rulings": 3600, "agreed": 1200, "under_called": 1200, "over_called": 1200, "by_profile_month": months}
+    many = [case(ref=f"CP-{n:05d}") for n in range(300)]
+    home = blocks.home_view([], profile="au-aps", queue=many, mine=[], queue_total=300, agreement=report)
+    check_view(home)
+    shown = text_of(home["blocks"])
+    assert "canipost against your rulings" in shown and "`au-aps` 2024-12: 300 ruling(s)" in shown
+    wrong = shown.split("Where canipost was wrong")[1]
+    assert wrong.count("under-called") == blocks.AGREEMENT_CASES and "over-called" not in wrong
+    assert wrong.index("CP-u1283") < wrong.index("CP-u1255") < wrong.index("CP-u1227"), "the newest under-calls first"
+    assert not any(p in json.dumps(home) for p in PINGS)
+    empty = blocks.home_view([], profile="au-aps", queue=[], mine=[], agreement={"rulings": 0})
+    assert "No rulings yet" in text_of(empty["blocks"])

@@ -66,8 +66,11 @@ def test_the_workflow_on_the_command_line(seeded):
                      "au-aps.privacy.personal-information", "Audit trail:", "claimed", "resolved"):
         assert expected in shown.stdout
     data = json.loads(canipost(env, "escalations", "show", "CP-00001", "--json").stdout)
+    # Resolved without a word on the ruling, the advisor agreed with canipost; shared as a precedent,
+    # the ruling is learnt from unless they say otherwise.
     assert data["status"] == "resolved" and [e["action"] for e in data["audit"]] == [
-        "created", "claimed", "commented", "resolved"]
+        "created", "claimed", "commented", "resolved", "ruled", "consent-given"]
+    assert data["ruling"]["agreement"] == "agreed" and data["ruling"]["learn"]
     assert data["audit"][1]["actor_id"] == "cli:Alex"
 
     as_json = json.loads(canipost(env, "escalations", "list", "--status", "open", "--json").stdout)
@@ -99,8 +102,8 @@ def test_refusals_exit_2_with_one_line(seeded):
     bad = canipost(env, "escalations", "list", "--status", "pending")
     assert bad.returncode == 2
     trail = json.loads(canipost(env, "escalations", "show", "CP-00002", "--json").stdout)["audit"]
-    assert [e["action"] for e in trail] == ["created", "resolved", "refused", "refused"]
-    assert trail[2]["actor_id"] == "cli:Bo"
+    assert [e["action"] for e in trail] == ["created", "resolved", "ruled", "refused", "refused"]
+    assert trail[3]["actor_id"] == "cli:Bo"
 
 
 def test_by_defaults_to_the_login_name(seeded):

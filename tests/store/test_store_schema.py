@@ -29,13 +29,14 @@ def test_plain_tables_with_declared_foreign_keys(store, db_path):
     store.close()
     db = sqlite_utils.Database(db_path)  # as an analyst would open it
     assert {"escalations", "escalation_provisions", "comments", "audit", "answers", "feedback", "handled_events",
-            "precedents", "outbox", "outbox_steps", "schema_migrations"} <= set(db.table_names())
+            "precedents", "outbox", "outbox_steps", "rulings", "schema_migrations"} <= set(db.table_names())
     declared = {(t, fk.column, fk.other_table, fk.other_column) for t in db.table_names() for fk in db[t].foreign_keys}
     assert declared == {
         ("escalation_provisions", "escalation_id", "escalations", "id"),
         ("comments", "escalation_id", "escalations", "id"),
         ("audit", "escalation_id", "escalations", "id"),
         ("precedents", "escalation_id", "escalations", "id"),
+        ("rulings", "escalation_id", "escalations", "id"),
         ("feedback", "answer_id", "answers", "id"),
         ("outbox_steps", "key", "outbox", "key"),
     }

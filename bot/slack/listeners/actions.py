@@ -215,4 +215,17 @@ def open_resolution(turn: Turn) -> None:
         return
     container = turn.body.get("container") or {}
     meta = services.seal(ref=case.ref, h=1 if container.get("type") == "view" else None)
-    show(blocks.resolve_modal(case, meta))
+    show(blocks.resolve_modal(case, meta, provision_choices(services, case.profile)))
+
+
+def provision_choices(services: Services, profile: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The profile's provisions, by source document, for the advisor to name the ones that decide a
+    ruling (none when the knowledge base no longer has the case's profile)."""
+    try:
+        provisions = services.engine.kb.provisions_for(profile)
+    except CanipostError:
+        return []
+    by_document: dict[str, list[tuple[str, str]]] = {}
+    for provision in provisions:
+        by_document.setdefault(provision.source.document, []).append((provision.id, provision.title))
+    return list(by_document.items())

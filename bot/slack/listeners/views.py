@@ -12,7 +12,8 @@ from slack_sdk.errors import SlackApiError
 
 from ...errors import CanipostError
 from ...logs import log
-from ...store import Actor
+from ...kb.rulings import check_ruling
+from ...store import Actor, Ruling
 from .. import blocks
 from ..app import Services
 from ..notify import tell_asker
@@ -25,7 +26,9 @@ from .home import publish_home
 def register(app, services: Services) -> None:
     app.view(blocks.VIEW_CHECK)(queued(services, check_draft))
     app.view(blocks.VIEW_ESCALATE)(queued(services, send_escalation, acknowledge=_sending))
-    app.view(blocks.VIEW_RESOLVE)(queued(services, save_resolution, acknowledge=_saving))
+    # A ruling no example could carry is sent back to the form, and nothing is done.
+    app.view(blocks.VIEW_RESOLVE)(queued(services, save_resolution, acknowledge=_saving,
+                                         wanted=lambda body: blocks.ruling_problem(body.get("view") or {}) is None))
 
 
 def _sending(ack, body) -> None:
@@ -34,6 +37,10 @@ def _sending(ack, body) -> None:
 
 
 def _saving(ack, body) -> None:
+    problem = blocks.ruling_problem(body.get("view") or {})
+    if problem is not None:
+        ack(response_action="errors", errors={problem[0]: problem[1]})
+        return
     ref = blocks.read_metadata(body.get("view") or {}).get("ref", "")
     saving = blocks.info_modal(f"Resolve {ref}"[:24], ":hourglass_flowing_sand: Saving\u2026")
     ack(response_action="update", view=saving)
@@ -147,6 +154,19 @@ def _mark_answer_escalated(turn: Turn, meta: dict, ref: str) -> None:
 
 # -- resolving ----------------------------------------------------------------------------
 
+def _ruling(services: Services, view: dict, case) -> Ruling | None:
+    """The ruling the form holds, checked against the knowledge base; None from a form without one
+    (opened before rulings existed)."""
+    verdict = blocks.submitted(view, blocks.INPUT_RULING_VERDICT)
+    if not verdict:
+        return None
+    ruling = Ruling(verdict, blocks.submitted(view, blocks.INPUT_RULING_CAPACITY) or case.capacity or "personal",
+                    tuple(blocks.submitted(view, blocks.INPUT_RULING_TOPICS) or ()),
+                    tuple(blocks.submitted(view, blocks.INPUT_RULING_PROVISIONS) or ()),
+                    blocks.LEARN_CHOICES.get(blocks.submitted(view, blocks.INPUT_LEARN)))
+    return check_ruling(services.engine.kb, case.profile, ruling)
+
+
 def save_resolution(turn: Turn) -> None:
     services, view = turn.services, turn.body["view"]
     meta = turn.sealed("resolve")
@@ -158,11 +178,14 @@ def save_resolution(turn: Turn) -> None:
 
     def resolve() -> dict:
         try:
-            case = services.store.escalations.resolve(ref, actor, blocks.submitted(view, blocks.INPUT_ANSWER) or "",
-                                                      precedent=precedent)
+            escalations = services.store.escalations
+            case = escalations.resolve(ref, actor, blocks.submitted(view, blocks.INPUT_ANSWER) or "",
+                                       precedent=precedent, precedent_question=blocks.submitted(view, blocks.INPUT_WORDING),
+                                       ruling=_ruling(services, view, escalations.get(ref, actor)))
         except CanipostError as exc:
             return {"refused": str(exc)}
-        log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent)
+        log("escalation_resolved", ref=case.ref, by=actor.id, precedent=case.precedent,
+            ruling=case.ruling and case.ruling["agreement"])
         return {"ref": case.ref}
 
     # A retry of the work cut off mid-resolution finds the case resolved by this advisor: that was this one.
