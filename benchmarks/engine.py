@@ -4,7 +4,8 @@ of 10,000 provisions.
     python3 benchmarks/engine.py [--answers N] [--synthetic N] [--shapes-only]
 
 Prints load time, median and 99th-percentile time per answer, answers per second and peak
-memory (the process's maximum resident size, after loading and after answering). Targets on a 2-core
+memory (the process's maximum resident size, after loading and after answering), and the trained
+judgement's share of each (its load time, its memory, and the same answers by the rules alone). Targets on a 2-core
 machine: shipped base, load under 1 s, median under 5 ms, p99 under 20 ms; 10,000
 provisions, p99 under 100 ms. Each run is separate (a fresh process per base) so memory
 figures do not mix.
@@ -96,17 +97,7 @@ def synthetic_knowledge(root: Path, count: int, seed: int = 7) -> None:
         "contact": {"name": "Ethics", "how": "Ask."}}}}, sort_keys=False))
 
 
-def measure(knowledge: str | None, answers: int) -> dict:
-    """Run in this process: load once, answer ``answers`` queries, report figures."""
-    from canipost.engine import Engine
-
-    started = time.perf_counter()
-    engine = Engine.load(knowledge)
-    load_s = time.perf_counter() - started
-    loaded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    qs = queries()
-    profiles = set(engine.kb.profiles)
-    qs = [(t, m, p if p in profiles else engine.default_profile, c) for t, m, p, c in qs]
+def _timed_answers(engine, qs, answers: int) -> tuple[list[float], float]:
     for text, mode, profile, capacity in qs[:20]:  # warm caches the way a running server would be
         engine.answer(text, mode=mode, profile=profile, capacity=capacity)
     times = []
@@ -116,17 +107,49 @@ def measure(knowledge: str | None, answers: int) -> dict:
         t0 = time.perf_counter()
         engine.answer(text, mode=mode, profile=profile, capacity=capacity)
         times.append(time.perf_counter() - t0)
-    total = time.perf_counter() - started
-    times.sort()
-    return {
+    return sorted(times), time.perf_counter() - started
+
+
+def measure(knowledge: str | None, answers: int) -> dict:
+    """Run in this process: load once, answer ``answers`` queries, report figures, with the
+    trained judgement's share of each (the same answers again by the rules alone)."""
+    from canipost.engine import Engine
+    from canipost.kb import load_knowledge
+    from canipost.model.judge import Judge
+
+    rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # noqa: E731
+    started = time.perf_counter()
+    kb = load_knowledge(knowledge)
+    rules_loaded = time.perf_counter()
+    rules_rss = rss()
+    judge = Judge.load(kb.root, kb.vocabulary.stopwords)
+    model_s = time.perf_counter() - rules_loaded
+    engine = Engine(kb, judge=judge)
+    load_s = time.perf_counter() - started
+    loaded_rss = rss()
+    qs = queries()
+    profiles = set(engine.kb.profiles)
+    qs = [(t, m, p if p in profiles else engine.default_profile, c) for t, m, p, c in qs]
+    times, total = _timed_answers(engine, qs, answers)
+    figures = {
         "provisions": len(engine.kb.provisions),
         "load_s": load_s,
         "median_ms": statistics.median(times) * 1000,
         "p99_ms": times[int(len(times) * 0.99) - 1] * 1000,
         "answers_per_s": answers / total,
         "loaded_rss_mb": loaded_rss,
-        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "max_rss_mb": rss(),
+        "model": judge is not None,
     }
+    if judge is not None:
+        rules_times, _ = _timed_answers(Engine(kb, engine.default_profile), qs, answers)
+        figures.update({
+            "model_load_s": model_s,
+            "model_rss_mb": loaded_rss - rules_rss,
+            "rules_median_ms": statistics.median(rules_times) * 1000,
+            "rules_p99_ms": rules_times[int(len(rules_times) * 0.99) - 1] * 1000,
+        })
+    return figures
 
 
 def shapes(chars: int = 40_000) -> list[tuple[float, float, str, str]]:
@@ -171,6 +194,11 @@ def report(name: str, figures: dict) -> None:
           f"median {figures['median_ms']:.2f} ms  p99 {figures['p99_ms']:.2f} ms  "
           f"{figures['answers_per_s']:.0f} answers/s  peak memory {figures['max_rss_mb']:.0f} MB resident "
           f"({figures['loaded_rss_mb']:.0f} MB once loaded)")
+    if figures.get("model"):
+        share = 1 - figures["rules_median_ms"] / figures["median_ms"]
+        print(f"  of which the trained judgement: load {figures['model_load_s']:.2f} s, "
+              f"{figures['model_rss_mb']:.0f} MB resident, {share:.0%} of the median answer "
+              f"(the rules alone: median {figures['rules_median_ms']:.2f} ms, p99 {figures['rules_p99_ms']:.2f} ms)")
 
 
 def main() -> None:

@@ -258,14 +258,25 @@ def run_train(args: argparse.Namespace) -> int:
         print("canipost: some calibration cases nearly repeat corpus examples: they would not be held out "
               "(see canipost kb examples --against)", file=sys.stderr)
         return 1
+    labelled = [*examples, *extra]
+    situations = {e.situation for e in labelled}
+    if len(situations) < args.folds or len({e.verdict for e in labelled}) < 2:
+        print(f"canipost: {kb.root} has {len(labelled)} labelled example(s) in {len(situations)} "
+              f"situation(s): training needs at least {args.folds} situations (one a fold) and two verdicts "
+              f"(see knowledge/examples/README.md)", file=sys.stderr)
+        return 1
     model_dir = kb.root / MODEL_DIR
     if (model_dir / EMBEDDING).exists():
         embedding = StaticEmbedding.load(model_dir)
     else:  # the first training of a knowledge base copies the table in
         embedding = StaticEmbedding.from_wordllama()
         embedding.save(model_dir)
-    weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
-                    calibration, progress=lambda step: print(f"... {step}", file=sys.stderr), extra=extra)
+    try:
+        weights = train(examples, analysers, embedding, lambda pid: kb.profile(pid).jurisdiction, args.folds,
+                        calibration, progress=lambda step: print(f"... {step}", file=sys.stderr), extra=extra)
+    except ValueError as exc:  # a corpus scikit-learn cannot fit (a fold left with one verdict)
+        print(f"canipost: cannot train on {kb.root}: {exc}", file=sys.stderr)
+        return 1
     weights.manifest["thresholds"]["calibration_files"] = [Path(p).name for p in args.calibrate]
     return keep_unless_worse(args, kb, weights, analysers, embedding, rulings, extra, len(examples))
 

@@ -18,7 +18,7 @@ from ..contract import CAPACITIES, DEFAULT_CAPACITY, MODES
 from ..errors import InputError
 from ..kb import KnowledgeBase, load_knowledge
 from .answer import Answer, CitedProvision, Precedent
-from ..model.judge import Judge
+from ..model.judge import Judge, as_read
 from .detectors import Detectors, Finding
 from .explain import notice, safer_draft, summarise, what_it_is
 from .judgement import combine
@@ -48,6 +48,9 @@ class Engine:
                  today: Callable[[], dt.date] = dt.date.today, judge: Judge | None = None):
         self.kb = kb
         self.judge = judge
+        if judge is not None:
+            judge.know_words(w for canonical, variants in kb.vocabulary.synonyms.items()
+                             for w in (canonical, *variants))
         self.default_profile = default_profile
         self.today = today
         self.analyzer = Analyzer(kb.vocabulary)
@@ -78,13 +81,14 @@ class Engine:
             raise InputError(f"unknown capacity {capacity!r} (known: {', '.join(CAPACITIES)})")
         profile_obj = self.kb.profile(profile or self.default_profile)
         text, notes = clean_input(text)
-        tokens = self.analyzer.tokens(text)
-        matches = self.indexes[profile_obj.id].match(text, tokens)
-        findings = self.detectors.find(text, mode, profile_obj.jurisdiction)
-        posting = mode == "ask" and not AFTERMATH_QUESTION.search(text)
+        analysis = self.judge.analyse(text, profile_obj.jurisdiction) if self.judge else None
+        read = as_read(text, analysis) if analysis else text  # the rules read through typing slips too
+        tokens = self.analyzer.tokens(read)
+        matches = self.indexes[profile_obj.id].match(read, tokens)
+        findings = self.detectors.find(read, mode, profile_obj.jurisdiction)
+        posting = mode == "ask" and not AFTERMATH_QUESTION.search(read)
         index = self.indexes[profile_obj.id]
         relevance = {m.provision.id: m.score for m in matches}
-        analysis = self.judge.analysers.analyse(text, profile_obj.jurisdiction) if self.judge else None
         referrals: list[str] = []
         unread: list[Finding] = []  # what the model read that no provision of the profile covers
 

@@ -27,13 +27,21 @@ from ..contract import most_severe, severity
 from ..kb import Profile, Provision
 from .answer import Precedent
 from .explain import ASK_LEADS, LEADS, _sentence
-from .judgement import _exact as decided_for_certain
 from .matcher import Index
 from .precedents import as_precedent
 from .verdict import MAX_CITED, Engagement
 
+CERTAIN_VIA = ("always",)  # a baseline duty of the profile
 RAISE_CLOSE = 0.60  # a stricter ruling is followed from this closeness
 LOWER_CLOSE = 0.75  # a more lenient one only from this
+
+
+def decided_for_certain(engagement: Engagement) -> bool:
+    """Whether the rules see this for certain: a baseline duty, a dated period, or only findings of
+    detectors marked ``exact`` (a security marking, contact details)."""
+    if engagement.via in CERTAIN_VIA or engagement.period is not None:
+        return True
+    return bool(engagement.findings) and all(f.spec.exact for f in engagement.findings)
 
 
 @dataclass

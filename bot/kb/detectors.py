@@ -30,7 +30,7 @@ BUILTINS = ("email", "phone", "person")
 FIXES = ("remove", "mask")
 DETECTOR_FIELDS = {
     "kind", "label", "topics", "modes", "effect", "escalate", "fix", "advice", "patterns", "with", "unless",
-    "allow", "builtin", "implies", "content", "reports_others", "near",
+    "allow", "builtin", "implies", "content", "reports_others", "near", "exact",
 }
 PatternsByJurisdiction = dict[str, tuple[re.Pattern[str], ...]]
 
@@ -57,6 +57,7 @@ class DetectorSpec:
     reports_others: bool = False  # the text reports someone else's post: content findings are about theirs
     near: int | None = None  # a companion in the same sentence counts only within this many words
     line: int = 0
+    exact: bool = False  # it sees for certain (a marking, an address): a lenient precedent never lowers it
 
     def patterns_for(self, table: PatternsByJurisdiction, jurisdiction: str) -> tuple[re.Pattern[str], ...]:
         return table.get("all", ()) + table.get(jurisdiction, ())
@@ -143,6 +144,7 @@ def parse_detectors(data: Any, file: str) -> tuple[list[DetectorSpec], list[Know
         escalate = check.boolean(data_item, "escalate", where)
         content = check.boolean(data_item, "content", where)
         reports_others = check.boolean(data_item, "reports_others", where)
+        exact = check.boolean(data_item, "exact", where)
         effects = _effects(check, data_item, where)
         patterns = _compile_table(check, data_item, "patterns", where)
         if not patterns and not builtin:
@@ -157,7 +159,7 @@ def parse_detectors(data: Any, file: str) -> tuple[list[DetectorSpec], list[Know
         if kind and label and advice and topics and effects:
             specs.append(DetectorSpec(kind, label, topics, effects, advice, modes, escalate, fix, patterns,
                                       with_patterns, unless, allow, builtin, implies, content, reports_others,
-                                      near, data_item.line))
+                                      near, data_item.line, exact))
     return specs, check.errors
 
 

@@ -9,6 +9,7 @@ reads signals as features; answers quote them as the words that engaged a provis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lexicon import Hit, Lexicon, Token, tokenize
@@ -90,8 +91,12 @@ class Analysers:
         self.lexicon = lexicon
         self._vader = SentimentIntensityAnalyzer()
 
-    def analyse(self, text: str, jurisdiction: str) -> Analysis:
+    def analyse(self, text: str, jurisdiction: str,
+                respell: Callable[[list[Token]], list[Token]] | None = None) -> Analysis:
+        """Read ``text``; ``respell`` may read some of its words as others (typing slips) first."""
         tokens = tokenize(text)
+        if respell is not None:
+            tokens = respell(tokens)
         hits = self.lexicon.find(text, tokens, jurisdiction)
         chunks = _chunks(text, tokens)
         by_chunk = iter(chunks)

@@ -12,7 +12,7 @@ exact, so :attr:`Judgement.evidence` names the words and signals that pushed the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +21,14 @@ from ..contract import CAPACITIES
 from .analysers import Analysers, Analysis, Signal
 from .embedding import StaticEmbedding
 from .features import Features, column, featurise
-from .lexicon import load_lexicon
+from .lexicon import Token, load_lexicon
 from .weights import Weights, load_weights
 
 EVIDENCE = 4  # at most this many words or signals are named as evidence
 KNOWN_WORDS = 2  # the model judges a text only when it knows at least this many of its words
+SLIP_LENGTHS = (5, 20)  # a word of this many letters that the model never saw may be a slip of the thumb...
+SLIP_ANY = 7  # ...of any kind from this many letters; shorter words have too many neighbours: only swaps
+SLIPS_READ = 100  # ...and at most this many such words a text are looked at again (it stays linear)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Judge:
         self._columns = arrays["columns"]
         self._verdict_coef = arrays["verdict_coef"].astype(np.float64)
         self._verdict_bias = arrays["verdict_bias"].astype(np.float64)
+        words = arrays.get("words")  # the words the model was trained on (models before it have none)
+        self._known = (frozenset(words.tobytes().decode("utf-8", errors="replace").split("\n"))
+                       if words is not None and len(words) else frozenset())
         self._topic_columns = arrays["topic_columns"]
         self._topic_coef = arrays["topic_coef"].astype(np.float64)
         self._topic_bias = arrays["topic_bias"].astype(np.float64)
@@ -108,9 +114,9 @@ class Judge:
               analysis: Analysis | None = None) -> Judgement:
         """The judgement of ``text`` written in ``capacity`` (``analysis``: the analysers' reading of
         it, when the caller already has one)."""
-        analysis = analysis or self.analysers.analyse(text, jurisdiction)
+        analysis = analysis or self.analyse(text, jurisdiction)
         features = featurise(analysis, capacity, mode, profile)
-        vector = self.embedding.vector(text) * self.vector_scale
+        vector = self.embedding.vector(as_read(text, analysis)) * self.vector_scale
         probabilities = self.verdict_probabilities(features, vector, capacity)
         chosen = int(np.argmax(probabilities))
         verdict = self.verdicts[chosen]
@@ -132,6 +138,48 @@ class Judge:
         known = columns[positions] == hashed
         values = np.fromiter((features.values[n] for n in names), dtype=np.float64, count=len(names))
         return positions[known], values[known], [n for n, k in zip(names, known) if k]
+
+    def analyse(self, text: str, jurisdiction: str) -> Analysis:
+        """The analysers' reading of ``text``, as the model reads it (see :meth:`respell`)."""
+        return self.analysers.analyse(text, jurisdiction, self.respell)
+
+    def respell(self, tokens: list[Token]) -> list[Token]:
+        """``tokens`` with each word the model never saw, one slip (two letters swapped, a letter
+        left out, added or mistyped) from a word it knows, read as that word: "goverment" as
+        "government". In a word written with capitals (a name, a brand), but for the first of a
+        sentence, only two letters swapped are put right. Spans still point at the words as written."""
+        if not self._known:
+            return tokens
+        tokens = list(tokens)
+        looked = 0
+        read: dict[tuple[str, bool], str] = {}
+        for i, token in enumerate(tokens):
+            word = token.folded
+            if not (SLIP_LENGTHS[0] <= len(word) <= SLIP_LENGTHS[1] and word.isascii() and word.isalpha()):
+                continue
+            # A word written with capitals (but for the first of a sentence) may be a name, a place
+            # or a brand one letter from a common word: only two letters swapped are put right there.
+            named = not token.text.islower() and not (token.text[1:].islower() and _starts_sentence(tokens, i))
+            key = (word, named)
+            if key not in read:
+                if self._knows(word) or looked >= SLIPS_READ:
+                    read[key] = word
+                else:
+                    looked += 1
+                    swaps = named or len(word) < SLIP_ANY
+                    read[key] = next((w for w in _one_slip(word, only_swaps=swaps) if self._knows(w)), word)
+            if read[key] != word:
+                tokens[i] = replace(token, folded=read[key])
+        return tokens
+
+    def know_words(self, words) -> None:
+        """Also put right slips from these words (the rules' own vocabulary: a slip in a word the
+        rules read is put right for them too)."""
+        if self._known:
+            self._known = self._known | {w for w in words if w.isascii() and w.isalpha()}
+
+    def _knows(self, word: str) -> bool:
+        return word in self._known
 
     def _knows_words(self, features: Features) -> bool:
         """Whether the text has at least :data:`KNOWN_WORDS` words the model was trained on (a text of
@@ -182,6 +230,39 @@ class Judge:
         """Whether words are worth naming as evidence: not only common words or punctuation."""
         return any(len(w) > 2 and w not in self.stopwords and w != "#num" for w in words.split()) or any(
             ord(c) >= 0x2190 for c in words)
+
+
+def as_read(text: str, analysis: Analysis) -> str:
+    """``text`` with the slips the model read through put right where that keeps its length (two
+    letters swapped, one mistyped), so the rules see "confidential" where "confidnetial" was
+    typed and every span still points at the same place."""
+    parts: list[str] = []
+    last = 0
+    for token in analysis.tokens:
+        written = text[token.start:token.end]
+        if token.folded != written.casefold() and len(token.folded) == len(written) and written.isascii():
+            word = token.folded.capitalize() if written[0].isupper() else token.folded
+            parts += [text[last:token.start], word]
+            last = token.end
+    return "".join(parts) + text[last:] if parts else text
+
+
+def _starts_sentence(tokens: list[Token], i: int) -> bool:
+    return i == 0 or tokens[i - 1].text in ".!?"
+
+
+def _one_slip(word: str, only_swaps: bool = False):
+    """The words one slip from ``word``, likeliest slips first."""
+    splits = range(len(word) + 1)
+    yield from (word[:j] + word[j + 1] + word[j] + word[j + 2:] for j in range(len(word) - 1))
+    if only_swaps:
+        return
+    yield from (word[:j] + c + word[j:] for j in splits for c in _LETTERS)
+    yield from (word[:j] + word[j + 1:] for j in range(len(word)))
+    yield from (word[:j] + c + word[j + 1:] for j in range(len(word)) for c in _LETTERS if c != word[j])
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
 def _locate(key: str, weight: float, analysis: Analysis) -> Evidence | None:

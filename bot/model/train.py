@@ -90,6 +90,16 @@ def _matrix(features: list[Features], columns: np.ndarray, shared: bool = False)
     return sparse.csr_matrix((values, (rows, cols)), shape=(len(features), len(columns)), dtype=np.float64)
 
 
+def known_words(features: list[Features]) -> np.ndarray:
+    """The words seen in at least :data:`MIN_EXAMPLES` examples, one a line, as bytes (the model
+    reads a word it never saw, one slip from one of these, as that word)."""
+    counts: Counter[str] = Counter()
+    for f in features:
+        counts.update(n[2:] for n in f.values if n.startswith("w:") and n[2:].isalpha())
+    words = sorted(w for w, n in counts.items() if n >= MIN_EXAMPLES)
+    return np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8).copy()
+
+
 def _columns(features: list[Features], shared: bool = False) -> np.ndarray:
     counts: Counter[int] = Counter()
     for f in features:
@@ -264,6 +274,7 @@ def train(examples: list[Example], analysers: Analysers, embedding: StaticEmbedd
         "topic_coef": topic_coef[:len(topic_columns)].astype(np.float32),
         "topic_vector": topic_coef[len(topic_columns):].astype(np.float32),
         "topic_bias": topic_bias.astype(np.float32),
+        "words": known_words(features),
     }
     manifest = {
         "verdicts": list(VERDICTS),

@@ -194,3 +194,10 @@ def test_the_escalations_export_never_starts_a_formula(tmp_path):
     cells = [cell for row in rows[1:] for cell in row]
     assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
     assert "'=HYPERLINK(\"http://evil.example\",\"help\")" in cells and "'-1 for this" in cells
+
+
+def test_training_a_knowledge_base_with_too_few_examples_says_so(cli, mini_kb):
+    result = cli("kb", "train", "--knowledge", str(mini_kb.root))
+    assert result.returncode == 1
+    assert "training needs at least 5 situations" in result.stderr and "Traceback" not in result.stderr
+    assert not (mini_kb.root / "model").exists(), "nothing is written"

@@ -62,7 +62,7 @@ def workplace(tmp_path_factory, mini_kb_module):
         (root / name).write_bytes(data)
     (root / "adir.jsonl").mkdir()
     return {"root": root, "paths": [str(root / n) for n in (*files, "adir.jsonl", "missing.csv")]
-            + ["/dev/null", "/proc/self/environ", "-", str(mini_kb_module)]}
+            + ["/dev/null", "/proc/self/environ", "-", str(mini_kb_module)], "kb": str(mini_kb_module)}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def value_strategy(paths: list[str]):
     return st.one_of(st.sampled_from(NUMBERS), st.sampled_from(WORDS), st.sampled_from(paths), text)
 
 
-def invocation(paths: list[str]):
+def invocation(paths: list[str], small_kb: str):
     values = value_strategy(paths)
 
     @st.composite
@@ -105,6 +105,8 @@ def invocation(paths: list[str]):
                 argv += draw(st.lists(value, min_size=least, max_size=1 if action.nargs is None else 3))
         if not draw(st.integers(0, 9)):
             argv.insert(draw(st.integers(0, len(argv))), draw(values))
+        if tuple(words) == ("kb", "train"):
+            argv += ["--knowledge", small_kb]  # a retrain that runs must never rewrite the shipped model
         stdin = draw(st.one_of(st.binary(max_size=200), st.sampled_from([b"", b"\xff\xfe", b"{\"text\": 1}\n"])))
         env = draw(st.dictionaries(st.sampled_from(["CANIPOST_PROFILE", "CANIPOST_RETENTION_DAYS", "PORT",
                                                     "CANIPOST_LOG_LEVEL", "CANIPOST_ANSWER_TTL_DAYS",
@@ -146,7 +148,7 @@ def test_no_bad_command_line_ends_in_a_traceback(workplace):
     @seed(20261124)
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), print_blob=True)
-    @given(invocation(workplace["paths"]))
+    @given(invocation(workplace["paths"], workplace["kb"]))
     def run(case):
         argv, stdin, env = case
         with as_a_process(stdin, env, root) as (out, err):

@@ -48,3 +48,21 @@ def test_the_capacity_changes_the_reading(judge):
 
 def test_an_everyday_post_is_read_as_fine(judge):
     assert read(judge, "Finally finished the veggie patch this arvo 🌱 tomatoes in!").verdict == "ok"
+
+
+def test_a_word_one_slip_from_a_known_word_is_read_as_that_word(judge):
+    analysis = judge.analyse("Hoenstly the goverment leaked the confidnetial report", "NZ")
+    assert [t.folded for t in analysis.tokens] == ["honestly", "the", "government", "leaked", "the", "confidential",
+                                                   "report"]
+    assert analysis.text[analysis.tokens[2].start:analysis.tokens[2].end] == "goverment"  # spans stay as written
+    assert "government" in analysis.kinds()  # the analysers read the respelt words too
+
+
+def test_names_are_never_taken_for_slips(judge):
+    analysis = judge.analyse("drives a lime green Hummer to the Centrelink office", "AU")
+    assert "hummer" in [t.folded for t in analysis.tokens]
+
+
+def test_known_words_and_words_of_no_known_shape_are_left_alone(judge):
+    text = "Kia ora whānau, xqzvbnmwrt at the barbecue"
+    assert judge.analyse(text, "NZ").tokens == judge.analysers.analyse(text, "NZ").tokens

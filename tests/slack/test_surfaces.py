@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import time
 
+from canipost.slack.blocks import PROVISIONS_SHOWN
+
 from .driver import button, buttons, text_of, uid
 from .limits import check_blocks, check_view
 
-BIO_QUESTION = "Can I put 'Policy Officer at the Department of Health' in my Twitter bio?"  # 4 provisions
-CAPACITY_QUESTION = "Can I comment on a news article about my area of expertise?"  # depends on capacity
+BIO_QUESTION = "Can I put 'Policy Officer at the Department of Health' in my Twitter bio?"  # more than 3 provisions
+CAPACITY_QUESTION = "Can I tweet about our new grants program?"  # its answer depends on the capacity
 MARKED = "PROTECTED: the draft budget figures for next year, thoughts?"
 
 
@@ -208,6 +210,11 @@ def test_check_before_posting_checks_any_message_for_whoever_used_it(slack, stan
 
 # -- buttons on an answer ------------------------------------------------------------------
 
+def test_the_questions_these_tests_ask_have_what_the_tests_need(engine):
+    assert all(engine.answer(CAPACITY_QUESTION, mode=mode).capacity_matters for mode in ("ask", "check"))
+    assert len(engine.answer(BIO_QUESTION, mode="ask").provisions) > PROVISIONS_SHOWN
+
+
 def test_choosing_a_capacity_updates_the_answer_in_place(slack, standin, app):
     user, channel = uid("U"), uid("C")
     _, ts = slack.mention(CAPACITY_QUESTION, user, channel)
@@ -239,22 +246,25 @@ def test_capacity_on_an_ephemeral_answer_replaces_it_through_the_response_url(sl
     assert replaced.body["replace_original"] is True and "professional capacity" in text_of(replaced.blocks)
 
 
-def test_more_provisions_expands_the_answer_in_place(slack, standin):
+def test_more_provisions_expands_the_answer_in_place(slack, standin, engine):
+    cited = len(engine.answer(BIO_QUESTION, mode="ask").provisions)
+    last = f"*{cited}. "
     user, channel = uid("U"), uid("D")
     slack.message(BIO_QUESTION, user, channel)
     answer = posted(standin, channel)[0]
     more = button(answer.blocks, "more_provisions")
-    assert "1 more provision" in more["text"]["text"]
+    assert f"Show {cited - PROVISIONS_SHOWN} more provision" in more["text"]["text"]
+    assert last not in text_of(answer.blocks)
     slack.click(user, "more_provisions", more["value"], block_id=more["block_id"], channel=channel,
                 message_ts=answer.response["ts"])
     update = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("channel") == channel)[0]
-    assert "*4. " in text_of(update.blocks) and "more_provisions" not in {b["action_id"] for b in buttons(update.blocks)}
+    assert last in text_of(update.blocks) and "more_provisions" not in {b["action_id"] for b in buttons(update.blocks)}
     # The expanded state is kept when the answer is re-rendered again.
     helpful = button(update.blocks, "feedback:helpful")
     slack.click(user, "feedback:helpful", helpful["value"], block_id=helpful["block_id"], channel=channel,
                 message_ts=answer.response["ts"])
     again = standin.wait_for(lambda c: c.method == "chat.update" and c.body.get("channel") == channel, count=2)[1]
-    assert "*4. " in text_of(again.blocks) and "Thanks for the feedback" in text_of(again.blocks)
+    assert last in text_of(again.blocks) and "Thanks for the feedback" in text_of(again.blocks)
 
 
 def test_feedback_is_recorded(slack, standin, app):
