@@ -43,7 +43,10 @@ class StaticEmbedding:
         ids = self.tokenizer.encode(plain_letters(text))
         if not ids:
             return np.zeros(DIMENSIONS, dtype=np.float64)
-        mean = self.table[np.asarray(ids)].astype(np.float64).mean(axis=0)
+        # Each distinct piece once, weighted by its count: a long text repeats pieces, and the
+        # table has only so many rows, so this is bounded whatever the text.
+        pieces, counts = np.unique(np.asarray(ids), return_counts=True)
+        mean = counts @ self.table[pieces].astype(np.float64) / len(ids)
         norm = np.linalg.norm(mean)
         return mean / norm if norm > 0 else mean
 
