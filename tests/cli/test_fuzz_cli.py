@@ -142,6 +142,7 @@ def as_a_process(stdin: bytes, env: dict[str, str], cwd: Path):
         os.chdir(saved[4])
 
 
+@pytest.mark.timeout(1500)  # hundreds of invocations, each loading the knowledge base and its model
 def test_no_bad_command_line_ends_in_a_traceback(workplace):
     root = workplace["root"]
 

@@ -85,6 +85,7 @@ def test_the_engine_answers_with_a_freshly_trained_model(trained_kb, cli):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # a whole retrain: minutes, more on a busy machine
 def test_kb_train_reproduces_the_shipped_weights(knowledge_dir, tmp_path, cli):
     manifest = json.loads((Path(knowledge_dir) / MODEL_DIR / MANIFEST).read_text())
     copy = tmp_path / "knowledge"
