@@ -32,7 +32,7 @@ from typing import Any, Iterable
 from ..contract import CAPACITIES, MODES, TOPICS, VERDICTS
 from ..errors import KnowledgeError
 from .schema import Checker
-from .yamlfile import LineDict, LineList, display_path, load_file
+from .yamlfile import LineDict, LineList, load_files
 
 EXAMPLE_FIELDS = {"id", "profile", "as", "mode", "text", "verdict", "topics", "provision", "group", "source",
                   "hard_negative"}
@@ -84,13 +84,7 @@ def load_examples(directory: Path, profiles: dict[str, Any], provisions_of) -> t
     errors: list[KnowledgeError] = []
     seen: dict[str, Example] = {}
     in_force: dict[str, set[str]] = {}
-    for path in example_files(directory):
-        name = display_path(path)
-        try:
-            data = load_file(path)
-        except KnowledgeError as exc:
-            errors.append(exc)
-            continue
+    for _, name, data in load_files(example_files(directory), errors):
         parsed, file_errors = parse_example_file(data, name, profiles, in_force, provisions_of)
         errors.extend(file_errors)
         for example in parsed:

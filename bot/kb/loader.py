@@ -22,7 +22,7 @@ from .detectors import DetectorSpec, Vocabulary, parse_detectors, parse_vocabula
 from .examples import Example, duplicate_errors, load_examples
 from .schema import (Override, Profile, Provision, RawProfile, Source, closest, parse_profiles, parse_readings,
                      parse_source_file)
-from .yamlfile import display_path, load_file, read_text
+from .yamlfile import display_path, load_file, load_files, read_text
 
 TOP_LEVEL_FILES = {"profiles.yaml", "detectors.yaml", "vocabulary.yaml", "readings.yaml"}
 EXAMPLES_DIR = "examples"
@@ -176,14 +176,8 @@ def _load_sources(root: Path, errors: list[KnowledgeError]) -> tuple[dict[str, S
     sources: dict[str, Source] = {}
     provisions: dict[str, Provision] = {}
     seeds: dict[str, str] = {}
-    for path in _source_files(root):
+    for path, name, data in load_files(_source_files(root), errors):
         rel = path.relative_to(root).as_posix()
-        name = display_path(path)
-        try:
-            data = load_file(path)
-        except KnowledgeError as exc:
-            errors.append(exc)
-            continue
         source, file_provisions, file_errors = parse_source_file(data, name)
         errors.extend(file_errors)
         if source is None:

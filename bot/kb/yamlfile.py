@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,15 @@ def load_file(path: Path) -> Any:
     """Read and parse the YAML file at ``path`` (see :func:`load_text`)."""
     name = display_path(path)
     return load_text(read_text(path, name), name)
+
+
+def load_files(paths: Iterable[Path], errors: list[KnowledgeError]) -> Iterator[tuple[Path, str, Any]]:
+    """Each readable file of ``paths`` as (path, its display name, its parsed YAML); a file that
+    cannot be read or parsed adds its error to ``errors`` and is passed over."""
+    for path in paths:
+        try:
+            data = load_file(path)
+        except KnowledgeError as exc:
+            errors.append(exc)
+            continue
+        yield path, display_path(path), data

@@ -25,7 +25,7 @@ from typing import Any
 from ..contract import JURISDICTIONS
 from ..errors import KnowledgeError, KnowledgeErrors
 from ..kb.schema import Checker
-from ..kb.yamlfile import LineList, display_path, load_file
+from ..kb.yamlfile import LineList, load_files
 
 LEXICON_DIR = "lexicons"
 ENTRY_FIELDS = {"kind", "label", "terms"}
@@ -166,13 +166,7 @@ def load_lexicon(root: Path) -> Lexicon:
     errors: list[KnowledgeError] = []
     directory = root / LEXICON_DIR
     files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
-    for path in files:
-        name = display_path(path)
-        try:
-            data = load_file(path)
-        except KnowledgeError as exc:
-            errors.append(exc)
-            continue
+    for _, name, data in load_files(files, errors):
         errors.extend(_parse(data, name, lexicon))
     if errors:
         raise KnowledgeErrors(errors)
