@@ -83,11 +83,12 @@ class Engine:
         text, notes = clean_input(text)
         analysis = self.judge.analyse(text, profile_obj.jurisdiction) if self.judge else None
         read = as_read(text, analysis) if analysis else text  # the rules read through typing slips too
+        vector = self.judge.vector(read) if self.judge else None  # one embedding, whatever the capacity
+        index = self.indexes[profile_obj.id]
         tokens = self.analyzer.tokens(read)
-        matches = self.indexes[profile_obj.id].match(read, tokens)
+        matches = index.match(read, tokens)
         findings = self.detectors.find(read, mode, profile_obj.jurisdiction)
         posting = mode == "ask" and not AFTERMATH_QUESTION.search(read)
-        index = self.indexes[profile_obj.id]
         relevance = {m.provision.id: m.score for m in matches}
         referrals: list[str] = []
         unread: list[Finding] = []  # what the model read that no provision of the profile covers
@@ -98,7 +99,8 @@ class Engine:
             referral = False
             if self.judge is not None:
                 judgement = self.judge.judge(text, capacity=cap, mode=mode, profile=profile_obj.id,
-                                             jurisdiction=profile_obj.jurisdiction, analysis=analysis)
+                                             jurisdiction=profile_obj.jurisdiction, analysis=analysis,
+                                             vector=vector)
                 combined = combine(engaged, judgement, profile_obj, cap, index.by_topic[cap], relevance,
                                    self.kb.readings, self.judge.describe)
                 engaged, verdict, referral = combined.engagements, combined.verdict, combined.referral

@@ -110,13 +110,19 @@ class Judge:
         """A signal in plain words: "reads as hostile to the government"."""
         return signal.describe(self.analysers.lexicon.labels)
 
+    def vector(self, read: str) -> np.ndarray:
+        """The embedding of a text as read (:func:`as_read`), as the models take it."""
+        return self.embedding.vector(read) * self.vector_scale
+
     def judge(self, text: str, *, capacity: str, mode: str, profile: str, jurisdiction: str,
-              analysis: Analysis | None = None) -> Judgement:
-        """The judgement of ``text`` written in ``capacity`` (``analysis``: the analysers' reading of
-        it, when the caller already has one)."""
+              analysis: Analysis | None = None, vector: np.ndarray | None = None) -> Judgement:
+        """The judgement of ``text`` written in ``capacity`` (``analysis`` and ``vector``: the
+        analysers' reading of it and its :meth:`vector`, when the caller already has them; neither
+        depends on the capacity)."""
         analysis = analysis or self.analyse(text, jurisdiction)
         features = featurise(analysis, capacity, mode, profile)
-        vector = self.embedding.vector(as_read(text, analysis)) * self.vector_scale
+        if vector is None:
+            vector = self.vector(as_read(text, analysis))
         probabilities = self.verdict_probabilities(features, vector, capacity)
         chosen = int(np.argmax(probabilities))
         verdict = self.verdicts[chosen]
