@@ -59,16 +59,19 @@ def reading(verdict, probability, threshold, topics):
     return Judgement(probabilities, verdict, probability, topics, threshold=threshold)
 
 
+def combined_alone(engine, profile_id, judgement, capacity="personal"):
+    """What :func:`combine` makes of ``judgement`` when no rule engaged anything."""
+    by_topic = engine.indexes[profile_id].by_topic[capacity]
+    return combine([], judgement, engine.kb.profile(profile_id), capacity, by_topic, {}, engine.kb.readings,
+                   lambda s: "")
+
+
 def test_an_unsure_stricter_reading_gives_caution_and_a_referral(judged):
-    profile = judged.kb.profile("nz-ps")
-    index = judged.indexes["nz-ps"]
     unsure = reading("do-not-post", 0.4, 0.9, [("criticism-of-government", 0.9)])
-    combined = combine([], unsure, profile, "personal", index.by_topic["personal"], {}, judged.kb.readings,
-                       lambda s: "")
+    combined = combined_alone(judged, "nz-ps", unsure)
     assert combined.verdict == "caution" and combined.referral
     sure = reading("do-not-post", 0.95, 0.5, [("criticism-of-government", 0.9)])
-    combined = combine([], sure, profile, "personal", index.by_topic["personal"], {}, judged.kb.readings,
-                       lambda s: "")
+    combined = combined_alone(judged, "nz-ps", sure)
     assert combined.verdict == "do-not-post" and not combined.referral
     first = combined.engagements[0]
     assert "criticism-of-government" in first.provision.topics
@@ -77,9 +80,6 @@ def test_an_unsure_stricter_reading_gives_caution_and_a_referral(judged):
 
 def test_a_stricter_reading_no_provision_supports_stays_at_what_the_profile_can_say(judged):
     # Nothing in the UK sources forbids a side business: the most they support is care, and a referral.
-    profile = judged.kb.profile("uk-cs")
-    index = judged.indexes["uk-cs"]
     sure = reading("do-not-post", 0.99, 0.5, [("conflict-of-interest", 0.99)])
-    combined = combine([], sure, profile, "personal", index.by_topic["personal"], {}, judged.kb.readings,
-                       lambda s: "")
+    combined = combined_alone(judged, "uk-cs", sure)
     assert combined.verdict == "caution" and combined.referral
