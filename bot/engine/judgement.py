@@ -26,6 +26,9 @@ from .detectors import Finding
 from .verdict import MAX_CITED, Engagement
 
 TOPIC_CITED = 0.4  # a topic the model reads at least this likely is cited even when nothing is wrong
+LIKELIEST_CITED = 3  # the model's likeliest few topics are cited from a lower probability...
+LIKELIEST_MIN = 0.25  # ...this one (tried on the building sets)
+GAIN_MIN = 0.2  # a provision is moved up the order when it names at least this much more of what the text is about
 GROUND_TOPICS = 3  # a raised verdict is grounded in one of the model's likeliest topics...
 GROUND_MIN = 0.2  # ...read at least this likely (the likeliest always counts)
 COVERING = 3  # the first provisions cited are chosen to name what the text is about
@@ -131,8 +134,8 @@ def combine(rules: list[Engagement], judgement: Judgement, profile: Profile, cap
     # Cite what the text is about: the likeliest topics the model reads, when no provision on
     # them is cited yet.
     cited_topics = {t for e in engagements for t in e.provision.topics}
-    for topic, probability in judgement.topics:
-        if probability < TOPIC_CITED:
+    for rank, (topic, probability) in enumerate(judgement.topics):
+        if probability < (LIKELIEST_MIN if rank < LIKELIEST_CITED else TOPIC_CITED):
             break
         if topic in cited_topics:
             continue
@@ -166,7 +169,7 @@ def _order(engagements: list[Engagement], judgement: Judgement, capacity: str, v
             return sum(topic_probability.get(t, 0.0) for t in set(e.provision.topics) - named)
 
         best = max(remaining, key=lambda e: (gain(e), -remaining.index(e)))
-        if gain(best) < TOPIC_CITED / 2:
+        if gain(best) < GAIN_MIN:
             break
         ordered.append(best)
         remaining.remove(best)

@@ -23,6 +23,8 @@ TARGETS = ("leader", "politician", "government", "party", "parliament", "electio
            "colleague", "client", "group")
 #: Terms that make a chunk hostile whatever VADER says of it.
 HOSTILE = ("insult", "dehumanising", "violence", "contempt-emoji", "violence-emoji")
+#: An attack told with approval, a cheer or a laugh reads as approving violence.
+CHEERS = ("approval", "praise", "irony")
 CALLS = ("call-to-vote", "call-to-sign", "call-to-donate", "call-to-join", "call-to-share")
 POLITICAL = ("leader", "politician", "government", "party", "parliament", "election")
 
@@ -34,6 +36,7 @@ SIGNAL_WORDS = {
     "threat": "reads as approving violence",
     "dehumanising": "uses dehumanising words about people",
     "mockery": "mocks {target}",
+    "exposure": "tells of {target} met through work",
 }
 
 
@@ -41,7 +44,7 @@ SIGNAL_WORDS = {
 class Signal:
     """A combination of terms and tone that matters, with the words that carry it."""
 
-    name: str  # hostile, praise, campaign, threat, dehumanising, mockery
+    name: str  # hostile, praise, campaign, threat, dehumanising, mockery, exposure
     target: str  # a target kind, or "" when it has none
     words: tuple[str, ...]
     start: int
@@ -136,6 +139,13 @@ def _signals(chunks: list[Chunk]) -> list[Signal]:
             signals.append(Signal("threat", targets[0].kind if targets else "",
                                   words([h for h in chunk.hits if h.kind in ("violence", "violence-emoji")] + targets[:1]),
                                   *span))
+        cheered = [h for h in chunk.hits if h.kind in CHEERS]
+        if "aggression" in kinds and cheered and not ("violence" in kinds or "violence-emoji" in kinds):
+            signals.append(Signal("threat", targets[0].kind if targets else "",
+                                  words([h for h in chunk.hits if h.kind == "aggression"] + cheered[:1] + targets[:1]),
+                                  *span))
+        if "encounter" in kinds:
+            signals.append(Signal("exposure", "client", words([h for h in chunk.hits if h.kind == "encounter"]), *span))
         if "dehumanising" in kinds:
             signals.append(Signal("dehumanising", "group", words([h for h in chunk.hits if h.kind == "dehumanising"]),
                                   *span))

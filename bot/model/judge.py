@@ -29,6 +29,9 @@ KNOWN_WORDS = 2  # the model judges a text only when it knows at least this many
 SLIP_LENGTHS = (5, 20)  # a word of this many letters that the model never saw may be a slip of the thumb...
 SLIP_ANY = 7  # ...of any kind from this many letters; shorter words have too many neighbours: only swaps
 SLIPS_READ = 100  # ...and at most this many such words a text are looked at again (it stays linear)
+#: A reading above ``ok`` is trusted only when the model also reads what it is about: some topic at
+#: least this likely. A verdict with no likely topic is a hunch, and a hunch gets a referral, not a ruling.
+TOPIC_SURE = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ class Judgement:
 
     @property
     def confident(self) -> bool:
-        return self.informed and self.confidence >= self.threshold
+        knows_what = self.verdict == "ok" or bool(self.topics and self.topics[0][1] >= TOPIC_SURE)
+        return self.informed and self.confidence >= self.threshold and knows_what
 
     def topic_probability(self, topic: str) -> float:
         return dict(self.topics).get(topic, 0.0)

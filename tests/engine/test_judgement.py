@@ -78,6 +78,14 @@ def test_an_unsure_stricter_reading_gives_caution_and_a_referral(judged):
     assert first.provision.effect_for("personal") == "do-not-post"
 
 
+def test_a_sure_verdict_with_no_likely_topic_is_a_hunch_and_is_referred(judged):
+    hunch = reading("do-not-post", 0.95, 0.5, [("respect", 0.35), ("privacy", 0.3)])
+    assert not hunch.confident
+    combined = combined_alone(judged, "au-aps", hunch)
+    assert combined.verdict == "caution" and combined.referral
+    assert reading("ok", 0.95, 0.5, []).confident  # nothing stands against it: no topic needed
+
+
 def test_a_stricter_reading_no_provision_supports_stays_at_what_the_profile_can_say(judged):
     # Nothing in the UK sources forbids a side business: the most they support is care, and a referral.
     sure = reading("do-not-post", 0.99, 0.5, [("conflict-of-interest", 0.99)])

@@ -32,6 +32,20 @@ def test_praise_and_approval_of_violence_are_told_apart(analysers):
     assert any(name == "threat" for name, _ in signals(analysers, "someone should string them up", "UK"))
 
 
+def test_an_attack_told_with_a_cheer_reads_as_approving_violence(analysers):
+    assert ("threat", "politician") in signals(analysers, "the senator got egged and honestly good on them 😂", "AU")
+    assert ("threat", "leader") in signals(analysers, "Quelqu'un a lancé une tarte à la crème au premier ministre, bien fait", "CA")
+    # told without approval it is news, not a threat
+    assert not any(name == "threat" for name, _ in signals(analysers, "The MP was egged at the fair today, police are investigating", "UK"))
+
+
+def test_a_story_from_a_meeting_at_work_reads_as_exposing_someone(analysers):
+    found = analysers.analyse("Had a bloke at the front desk this morning convinced the dog ate his payslip", "NZ").signals
+    exposure = next(s for s in found if s.name == "exposure")
+    assert exposure.target == "client" and "at the front desk" in exposure.words
+    assert not any(s.name == "exposure" for s in analysers.analyse("Front desk of the hotel upgraded us, legends", "NZ").signals)
+
+
 def test_everyday_words_raise_no_signal(analysers):
     assert signals(analysers, "Ten hours of labour and a healthy baby girl, so happy", "UK") == set()
 
