@@ -86,25 +86,9 @@ def run_validate(args: argparse.Namespace) -> int:
     print(summarise(kb))
     print(f"examples: {len(examples)} labelled drafts and questions")
     print(model)
-    rulings = _trained_on_rulings(kb)
-    if rulings:
-        print(f"model: also trained on {rulings} of the agency's rulings (canipost kb train --with-rulings)")
     for warning in kb.warnings:
         print(f"warning: {warning}")
     return 0
-
-
-def _trained_on_rulings(kb: KnowledgeBase) -> int:
-    """How many of the agency's rulings the knowledge base's model was trained on, beside the corpus."""
-    import json
-
-    from ..model.weights import MANIFEST, MODEL_DIR
-
-    try:
-        manifest = json.loads((kb.root / MODEL_DIR / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return 0
-    return int((manifest.get("rulings") or {}).get("examples", 0))
 
 
 def summarise(kb: KnowledgeBase) -> str:

@@ -302,8 +302,9 @@ def _locate(key: str, weight: float, analysis: Analysis) -> Evidence | None:
 
 
 def check_model(kb, examples) -> str:
-    """One line on the knowledge base's model; :class:`KnowledgeErrors` when it is damaged or was
-    trained on another corpus or embedding than the knowledge base now holds."""
+    """A line on the knowledge base's model (and one on the agency's rulings it was also trained on);
+    :class:`KnowledgeErrors` when it is damaged or was trained on another corpus or embedding than
+    the knowledge base now holds."""
     from ..errors import KnowledgeError, KnowledgeErrors
     from ..kb.examples import corpus_digest
 
@@ -323,5 +324,9 @@ def check_model(kb, examples) -> str:
         problems.append(KnowledgeError("the model was trained with another embedding: run canipost kb train", where))
     if problems:
         raise KnowledgeErrors(problems)
-    return (f"model: trained on these {weights.manifest['examples']} examples "
+    line = (f"model: trained on these {weights.manifest['examples']} examples "
             f"(weights digest {weights.manifest['arrays_digest'][:16]})")
+    rulings = (weights.manifest.get("rulings") or {}).get("examples", 0)
+    if rulings:
+        line += f"\nmodel: also trained on {rulings} of the agency's rulings (canipost kb train --with-rulings)"
+    return line
