@@ -135,15 +135,12 @@ def _signals(chunks: list[Chunk]) -> list[Signal]:
         hostile = [h for h in chunk.hits if h.kind in HOSTILE]
         words = lambda hs: tuple(dict.fromkeys(h.text for h in hs))  # noqa: E731
         span = (chunk.start, chunk.end)
-        if "violence" in kinds or "violence-emoji" in kinds:
-            signals.append(Signal("threat", targets[0].kind if targets else "",
-                                  words([h for h in chunk.hits if h.kind in ("violence", "violence-emoji")] + targets[:1]),
-                                  *span))
+        violent = [h for h in chunk.hits if h.kind in ("violence", "violence-emoji")]
+        attacks = [h for h in chunk.hits if h.kind == "aggression"]
         cheered = [h for h in chunk.hits if h.kind in CHEERS]
-        if "aggression" in kinds and cheered and not ("violence" in kinds or "violence-emoji" in kinds):
-            signals.append(Signal("threat", targets[0].kind if targets else "",
-                                  words([h for h in chunk.hits if h.kind == "aggression"] + cheered[:1] + targets[:1]),
-                                  *span))
+        approving = violent or (attacks + cheered[:1] if attacks and cheered else [])
+        if approving:
+            signals.append(Signal("threat", targets[0].kind if targets else "", words(approving + targets[:1]), *span))
         if "encounter" in kinds:
             signals.append(Signal("exposure", "client", words([h for h in chunk.hits if h.kind == "encounter"]), *span))
         if "dehumanising" in kinds:
