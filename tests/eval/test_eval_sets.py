@@ -13,8 +13,8 @@ HERE = Path(__file__).resolve().parent
 # holdout.yaml and final.yaml were written apart from the engine and scored once before any tuning;
 # validation.yaml was written from real public cases to build the trained judgement on (its
 # thresholds are chosen on it and on the others). The README records every first-look figure.
-# The blind sets (blind.yaml, blind2.yaml, blind3.yaml, blind4.yaml) have no floor here: each is scored before and after the
-# work it measures, never tuned on.
+# The blind sets (blind*.yaml) have no floor here: each is scored before and after the work it
+# measures, never tuned on.
 FLOORS = {
     "dev.yaml": (0.95, 0.95, 0, 0),
     "cases.yaml": (0.94, 0.95, 0, 0),
